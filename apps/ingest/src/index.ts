@@ -1,0 +1,2 @@
+export { IngestModule } from './ingest.module';
+export { ReportIngestService } from './reports/report-ingest.service';

@@ -1,0 +1,254 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  canonicalJson,
+  FieldError,
+  Report,
+  reportedEventFor,
+  reportStreamId,
+  validateBatchEnvelope,
+  validateCorrection,
+  validateReport,
+  validateRetraction,
+} from '@cm/contracts';
+import {
+  AppendResult,
+  ConcurrencyError,
+  IdempotencyConflictError,
+  NewEvent,
+  PostgresEventStore,
+} from '@cm/event-store';
+import { CLOCK, Clock, Metrics, ProblemError } from '@cm/platform';
+import {
+  decideCorrection,
+  decideRetraction,
+  foldReportHistory,
+  ReportDecisionError,
+  ReportState,
+} from './domain/report-history';
+
+export interface ReportReceipt {
+  reportId: string;
+  version: number;
+  position: number;
+}
+
+export type BatchItemResult =
+  | ({ index: number; status: 'created' | 'duplicate' } & ReportReceipt)
+  | { index: number; reportId: string | null; status: 'conflict'; errors: FieldError[] }
+  | { index: number; reportId: string | null; status: 'invalid'; errors: FieldError[] };
+
+const REPORT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const SCHEMA_VERSION = 1;
+
+/**
+ * The write side: validate, decide, append. Every write is idempotent (filing, keyed by
+ * reportId and content) or rejects a replay explicitly (corrections and retractions carry
+ * the version they apply to).
+ */
+@Injectable()
+export class ReportIngestService {
+  constructor(
+    private readonly store: PostgresEventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly metrics: Metrics,
+  ) {}
+
+  async file(body: unknown): Promise<{ receipt: ReportReceipt; duplicate: boolean }> {
+    const validation = validateReport(body, { now: this.clock.now() });
+    if (!validation.ok) {
+      this.metrics.reportsIngested.inc({ outcome: 'invalid' });
+      throw ProblemError.validation(validation.errors, 'The report is not valid.');
+    }
+    const report = validation.value;
+    try {
+      const result = await this.store.append(reportStreamId(report.reportId), [eventFor(report)], {
+        expectedVersion: 'no_stream',
+        idempotency: { key: report.reportId, contentHash: contentHash(report) },
+      });
+      this.metrics.reportsIngested.inc({ outcome: result.duplicate ? 'duplicate' : 'created' });
+      return { receipt: receiptOf(report.reportId, result), duplicate: result.duplicate };
+    } catch (error) {
+      if (error instanceof IdempotencyConflictError || error instanceof ConcurrencyError) {
+        this.metrics.reportsIngested.inc({ outcome: 'conflict' });
+        throw ProblemError.conflict(
+          'REPORT.CONFLICT',
+          `Report ${report.reportId} was already filed with other content; send a correction instead.`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  async fileBatch(body: unknown): Promise<{ results: BatchItemResult[] }> {
+    const envelope = validateBatchEnvelope(body);
+    if (!envelope.ok) throw ProblemError.validation(envelope.errors, 'The batch is not valid.');
+    const now = this.clock.now();
+    const results: BatchItemResult[] = new Array(envelope.value.reports.length);
+    const valid: { index: number; report: Report }[] = [];
+    envelope.value.reports.forEach((item, index) => {
+      const validation = validateReport(item, { now });
+      if (validation.ok) {
+        valid.push({ index, report: validation.value });
+      } else {
+        results[index] = {
+          index,
+          reportId: rawReportId(item),
+          status: 'invalid',
+          errors: validation.errors.map((error) => ({
+            path: error.path ? `reports.${index}.${error.path}` : `reports.${index}`,
+            message: error.message,
+          })),
+        };
+      }
+    });
+    const outcomes =
+      valid.length === 0
+        ? []
+        : await this.store.appendBatch(
+            valid.map(({ report }) => ({
+              streamId: reportStreamId(report.reportId),
+              events: [eventFor(report)],
+              expectedVersion: 'no_stream' as const,
+              idempotency: { key: report.reportId, contentHash: contentHash(report) },
+            })),
+          );
+    outcomes.forEach((outcome, i) => {
+      const { index, report } = valid[i];
+      if (outcome.status === 'conflict') {
+        results[index] = {
+          index,
+          reportId: report.reportId,
+          status: 'conflict',
+          errors: [
+            {
+              path: `reports.${index}.reportId`,
+              message: 'already filed with other content; send a correction instead',
+            },
+          ],
+        };
+      } else {
+        results[index] = {
+          index,
+          status: outcome.status,
+          ...receiptOf(report.reportId, outcome.result),
+        };
+      }
+    });
+    for (const result of results) this.metrics.reportsIngested.inc({ outcome: result.status });
+    return { results };
+  }
+
+  async correct(reportId: string, body: unknown): Promise<{ reportId: string; version: number }> {
+    const state = await this.load(reportId);
+    const validation = validateCorrection(body, state.type, { now: this.clock.now() });
+    if (!validation.ok) throw ProblemError.validation(validation.errors, 'The correction is not valid.');
+    const decision = decideCorrection(state, validation.value);
+    if (!decision.ok) throw decisionProblem(decision.error);
+    return this.appendDecided(state, validation.value.expectedVersion, decision.event);
+  }
+
+  async retract(reportId: string, body: unknown): Promise<{ reportId: string; version: number }> {
+    const state = await this.load(reportId);
+    const validation = validateRetraction(body);
+    if (!validation.ok) throw ProblemError.validation(validation.errors, 'The retraction is not valid.');
+    const decision = decideRetraction(state, validation.value);
+    if (!decision.ok) throw decisionProblem(decision.error);
+    return this.appendDecided(state, decision.expectedVersion, decision.event);
+  }
+
+  async get(reportId: string): Promise<ReportView> {
+    const events = REPORT_ID.test(reportId)
+      ? await this.store.readStream(reportStreamId(reportId))
+      : [];
+    const state = foldReportHistory(events);
+    if (!state) throw notFound(reportId);
+    return {
+      reportId: state.reportId,
+      type: state.type,
+      theatre: state.theatre,
+      version: state.version,
+      retracted: state.retracted,
+      retractionReason: state.retractionReason,
+      report: state.report,
+      history: events.map((event) => ({
+        version: event.streamVersion,
+        type: event.type,
+        position: event.position,
+        recordedAt: event.recordedAt.toISOString(),
+        data: event.data,
+      })),
+    };
+  }
+
+  private async load(reportId: string): Promise<ReportState> {
+    if (!REPORT_ID.test(reportId)) throw notFound(reportId);
+    const state = foldReportHistory(await this.store.readStream(reportStreamId(reportId)));
+    if (!state) throw notFound(reportId);
+    return state;
+  }
+
+  private async appendDecided(
+    state: ReportState,
+    expectedVersion: number,
+    event: { type: string; data: Record<string, unknown> },
+  ): Promise<{ reportId: string; version: number }> {
+    try {
+      const result = await this.store.append(
+        reportStreamId(state.reportId),
+        [{ ...event, metadata: { schemaVersion: SCHEMA_VERSION } }],
+        { expectedVersion },
+      );
+      return { reportId: state.reportId, version: result.nextExpectedVersion };
+    } catch (error) {
+      if (error instanceof ConcurrencyError) {
+        throw ProblemError.conflict(
+          'REPORT.STALE_VERSION',
+          `The report changed concurrently; read it again (version was ${expectedVersion}).`,
+        );
+      }
+      throw error;
+    }
+  }
+}
+
+export interface ReportView {
+  reportId: string;
+  type: string;
+  theatre: string;
+  version: number;
+  retracted: boolean;
+  retractionReason: string | null;
+  report: Report;
+  history: { version: number; type: string; position: number; recordedAt: string; data: unknown }[];
+}
+
+function eventFor(report: Report): NewEvent {
+  const event = reportedEventFor(report);
+  return { type: event.type, data: event.data, metadata: { schemaVersion: SCHEMA_VERSION } };
+}
+
+/** Same reportId and same content (after normalisation) is a duplicate; else a conflict. */
+function contentHash(report: Report): string {
+  return createHash('sha256').update(canonicalJson(report)).digest('base64url');
+}
+
+function receiptOf(reportId: string, result: AppendResult): ReportReceipt {
+  return { reportId, version: result.nextExpectedVersion, position: result.firstPosition };
+}
+
+function rawReportId(item: unknown): string | null {
+  const value = (item as { reportId?: unknown } | null)?.reportId;
+  return typeof value === 'string' ? value : null;
+}
+
+function notFound(reportId: string): ProblemError {
+  return ProblemError.notFound('REPORT.NOT_FOUND', `No report with id "${reportId}".`);
+}
+
+function decisionProblem(error: ReportDecisionError): ProblemError {
+  if (error.code === 'REPORT.INVALID_CORRECTION') {
+    return ProblemError.validation([{ path: error.path, message: error.message }], error.message);
+  }
+  return ProblemError.conflict(error.code, error.message);
+}

@@ -1,0 +1,15 @@
+import 'reflect-metadata';
+import { contractSchemas } from '@cm/contracts';
+import { runService } from '@cm/platform';
+import { MonitorModule } from './monitor.module';
+
+void runService({
+  name: 'conflict-monitor',
+  http: {
+    title: 'Conflict monitor',
+    description: 'Reports in, read models and escalation alerts out. See CONTRACT.md.',
+    schemas: contractSchemas(),
+  },
+  rootModule: ({ config, database }) =>
+    MonitorModule.register({ config, databaseUrl: database.url, serviceName: 'monitor' }),
+});

@@ -1,0 +1,65 @@
+import { ConfigError, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  const load = (env: Record<string, string>) => loadConfig(env, '/srv/monitor');
+
+  it('given no variables, then it runs embedded, open, on loopback port 3000', () => {
+    const config = load({});
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      kafkaBrokers: [],
+      apiKeys: undefined,
+      logLevel: 'info',
+      dataDir: '/srv/monitor/.data',
+      rulesDir: '/srv/monitor/infra/rules',
+    });
+  });
+
+  it('given API_KEYS, then it listens on every interface unless HOST says otherwise', () => {
+    const config = load({ API_KEYS: 'ingest-key-1:ingest,reader-key-1:read+admin' });
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.apiKeys?.map((key) => [key.key, [...key.roles]])).toEqual([
+      ['ingest-key-1', ['ingest']],
+      ['reader-key-1', ['read', 'admin']],
+    ]);
+  });
+
+  it('parses brokers and a database URL', () => {
+    const config = load({
+      KAFKA_BROKERS: 'kafka-1:9092, kafka-2:9092',
+      DATABASE_URL: 'postgres://u:p@db:5432/monitor',
+      PORT: '8080',
+    });
+    expect(config.kafkaBrokers).toEqual(['kafka-1:9092', 'kafka-2:9092']);
+    expect(config.databaseUrl).toBe('postgres://u:p@db:5432/monitor');
+    expect(config.port).toBe(8080);
+  });
+
+  it.each([
+    ['PORT', { PORT: 'eighty' }],
+    ['PORT', { PORT: '70000' }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://x@y/z' }],
+    ['DATABASE_URL', { DATABASE_URL: 'not a url' }],
+    ['KAFKA_BROKERS', { KAFKA_BROKERS: 'kafka-1' }],
+    ['API_KEYS', { API_KEYS: 'short:read' }],
+    ['API_KEYS', { API_KEYS: 'long-enough-key:write' }],
+    ['API_KEYS', { API_KEYS: 'no-role-given' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    ['HOST', { HOST: '0.0.0.0' }],
+    ['DATABASE_POOL_SIZE', { DATABASE_POOL_SIZE: '0' }],
+  ])('given a wrong %s, then start-up stops naming it', (variable, env) => {
+    expect(() => load(env)).toThrow(ConfigError);
+    try {
+      load(env);
+    } catch (error) {
+      expect((error as ConfigError).problems.map((p) => p.variable)).toEqual([variable]);
+      expect((error as Error).message).toContain(variable);
+    }
+  });
+
+  it('reports every wrong variable at once', () => {
+    expect(() => load({ PORT: 'x', LOG_LEVEL: 'y' })).toThrow(/PORT[\s\S]*LOG_LEVEL/);
+  });
+});

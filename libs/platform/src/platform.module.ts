@@ -1,0 +1,70 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { LoggerModule } from 'nestjs-pino';
+import { API_KEYS, ApiKeyGuard } from './auth/api-key.guard';
+import type { AppConfig } from './config/app-config';
+import { DatabaseModule } from './database/database.module';
+import { HealthController } from './health/health.controller';
+import { ProblemDetailsFilter } from './http/problem-details.filter';
+import { Metrics, MetricsController } from './metrics/metrics';
+import { CLOCK, Clock, systemClock } from './time/clock';
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+export interface PlatformModuleOptions {
+  config: AppConfig;
+  databaseUrl: string;
+  /** Names the process in logs and in pg_stat_activity. */
+  serviceName: string;
+  clock?: Clock;
+}
+
+const QUIET_PATHS = ['/health/live', '/health/ready', '/metrics'];
+
+/**
+ * What every service shares: configuration, JSON logs with request ids, the database pool,
+ * API-key auth, problem+json errors, health and metrics.
+ */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot(options: PlatformModuleOptions): DynamicModule {
+    const { config } = options;
+    return {
+      module: PlatformModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            name: options.serviceName,
+            genReqId: (request: IncomingMessage) => {
+              const header = request.headers['x-request-id'];
+              return typeof header === 'string' && header.length <= 128 ? header : randomUUID();
+            },
+            autoLogging: { ignore: (request) => QUIET_PATHS.includes(request.url ?? '') },
+            redact: ['req.headers.authorization'],
+          },
+        }),
+        DatabaseModule.forRoot({
+          url: options.databaseUrl,
+          poolSize: config.databasePoolSize,
+          applicationName: options.serviceName,
+        }),
+        TerminusModule.forRoot({ logger: false }),
+      ],
+      controllers: [HealthController, MetricsController],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: API_KEYS, useValue: config.apiKeys },
+        { provide: CLOCK, useValue: options.clock ?? systemClock },
+        Metrics,
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+      ],
+      exports: [APP_CONFIG, API_KEYS, CLOCK, Metrics, DatabaseModule],
+    };
+  }
+}
