@@ -1,0 +1,93 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { MonitorModule } from '../../apps/monitor/src/monitor.module';
+import { loadConfig } from '../../libs/platform/src/config/app-config';
+import { createHttpApp } from '../../libs/platform/src/http/http-app';
+import { contractSchemas } from '../../libs/contracts/src';
+import type { Clock } from '../../libs/platform/src/time/clock';
+import { createTestDatabase, TestDatabase } from './database';
+
+export const TEST_KEYS = {
+  ingest: 'test-ingest-key',
+  read: 'test-read-key',
+  admin: 'test-admin-key',
+  both: 'test-both-key',
+} as const;
+
+export interface TestApp {
+  readonly baseUrl: string;
+  readonly app: NestFastifyApplication;
+  readonly database: TestDatabase;
+  close(): Promise<void>;
+}
+
+/**
+ * The real monitor app on a real database and a real loopback port: e2e tests speak HTTP
+ * to it as a client would.
+ */
+export async function startTestApp(options: { clock?: Clock; openAccess?: boolean } = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: database.url,
+    HOST: '127.0.0.1',
+    ...(options.openAccess
+      ? {}
+      : {
+          API_KEYS: [
+            `${TEST_KEYS.ingest}:ingest`,
+            `${TEST_KEYS.read}:read`,
+            `${TEST_KEYS.admin}:admin`,
+            `${TEST_KEYS.both}:ingest+read`,
+          ].join(','),
+        }),
+  });
+  const app = await createHttpApp(
+    MonitorModule.register({
+      config,
+      databaseUrl: database.url,
+      serviceName: 'monitor-test',
+      clock: options.clock,
+    }),
+    { title: 'test', logger: false, schemas: contractSchemas() },
+  );
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    app,
+    database,
+    close: async () => {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
+
+/** A small fetch wrapper: JSON in, status + parsed body + headers out. */
+export function httpClient(baseUrl: string, key?: string) {
+  return async function request(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: any; headers: Headers; text: string }> {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(key ? { authorization: `Bearer ${key}` } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: response.status, body: parsed, headers: response.headers, text };
+  };
+}
