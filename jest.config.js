@@ -18,7 +18,7 @@ const transform = {
     },
   ],
 };
-const transformIgnorePatterns = ['/node_modules/(?!(@nestjs|cookie)/)'];
+const transformIgnorePatterns = ['/node_modules/(?!(@nestjs|cookie|content-disposition)/)'];
 const moduleNameMapper = {
   '^@cm/test-support$': '<rootDir>/test/support/index.ts',
   '^@cm/ingest$': '<rootDir>/apps/ingest/src/index.ts',

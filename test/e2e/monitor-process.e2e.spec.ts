@@ -1,5 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { aDeploymentReport } from '../../libs/contracts/src/testing';
@@ -17,7 +17,7 @@ interface Running {
 /** Starts the built monitor as `npm start` would, on its embedded database, and waits for its URL. */
 function startMonitor(dataDir: string): Promise<Running> {
   return new Promise((resolveStart, reject) => {
-    const env = { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' };
+    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' };
     delete env.DATABASE_URL;
     delete env.API_KEYS;
     delete env.HOST;
@@ -53,6 +53,8 @@ describe('the monitor process on its embedded default (as `npm start` runs it)',
   const dataDir = mkdtempSync(join(tmpdir(), 'cm-monitor-'));
 
   beforeAll(() => {
+    // As root, the embedded PostgreSQL runs as user postgres, which must enter this folder.
+    chmodSync(dataDir, 0o755);
     execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'pipe' });
   });
   afterAll(() => {

