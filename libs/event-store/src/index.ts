@@ -1,0 +1,30 @@
+export { PostgresAppendListener, appendListenerFor } from './append-listener';
+export type { PostgresAppendListenerOptions } from './append-listener';
+export {
+  EVENTS_CHANNEL,
+  PostgresAppendNotifier,
+  appendNotifierFor,
+  combineListeners,
+} from './append-notifier';
+export type {
+  AppendListener,
+  AppendNotifier,
+  PostgresAppendNotifierOptions,
+} from './append-notifier';
+export { START, compareCheckpoints } from './checkpoint';
+export type { Checkpoint } from './checkpoint';
+export { ConcurrencyError, IdempotencyConflictError, UnknownPositionError } from './errors';
+export { uuidV7 } from './event-id';
+export type {
+  AppendOptions,
+  AppendResult,
+  BatchItem,
+  ExpectedVersion,
+  Idempotency,
+  NewEvent,
+  StoredEvent,
+} from './event-store.types';
+export { PostgresEventStore } from './postgres-event-store';
+export type { AppendBatchOutcome, PostgresEventStoreOptions } from './postgres-event-store';
+export { loadCheckpoint, saveCheckpoint, startSubscription } from './subscription';
+export type { Subscription, SubscriptionOptions } from './subscription';

@@ -1,0 +1,359 @@
+import type { Pool, PoolClient } from 'pg';
+import { appendListenerFor } from './append-listener';
+import { appendNotifierFor, combineListeners, type AppendListener } from './append-notifier';
+import { compareCheckpoints, START, type Checkpoint } from './checkpoint';
+import { HEAD_CHECKPOINT } from './event-store.sql';
+import type { StoredEvent } from './event-store.types';
+import { checkpointAtPosition } from './postgres-event-store';
+import { readAllAfter, type Queryable } from './read-all';
+
+export interface SubscriptionOptions {
+  pool: Pool;
+  /** Names the checkpoint; processes sharing a name share one checkpoint and take turns. */
+  name: string;
+  /** Events per handled batch (default 500). */
+  batchSize?: number;
+  /**
+   * Handles a batch inside the transaction that also stores the new checkpoint: write
+   * through `tx` and the writes commit together with the checkpoint, or neither does.
+   */
+  handle: (events: StoredEvent[], tx: PoolClient) => Promise<void>;
+  /** Fallback poll when no wake-up comes (default 1000 ms). */
+  pollIntervalMs?: number;
+  /** What wakes the subscription; by default in-process appends and LISTEN on cm_events. */
+  listener?: AppendListener;
+  /** Handler and database errors; the batch is retried after a back-off. */
+  onError?: (error: unknown) => void;
+  /** Back-off after an error, doubling from `initialMs` up to `maxMs` (100 ms, 10 s). */
+  retry?: { initialMs?: number; maxMs?: number };
+}
+
+export interface Subscription {
+  /** Stops after the batch in hand, and releases the connection and the lock. */
+  stop(): Promise<void>;
+  /** The last checkpoint this instance committed or read. */
+  checkpoint(): Checkpoint;
+  /**
+   * Resolves once this subscription has handled the event at `position`, or by default
+   * everything committed when called. Rejects after `timeoutMs` (default 30 s) or on stop.
+   */
+  waitUntilCaughtUp(position?: number, timeoutMs?: number): Promise<void>;
+}
+
+const LOAD_CHECKPOINT = `
+SELECT position, transaction_id::text AS transaction_id
+FROM subscription_checkpoints WHERE name = $1`;
+
+/**
+ * Moves the checkpoint only from where this batch started: if anything else moved it
+ * meanwhile (a rebuild resetting it), no row matches and the batch rolls back.
+ */
+const ADVANCE_CHECKPOINT = `
+UPDATE subscription_checkpoints
+SET position = $4, transaction_id = $5::xid8, updated_at = now()
+WHERE name = $1 AND position = $2 AND transaction_id = $3::xid8`;
+
+const SAVE_CHECKPOINT = `
+INSERT INTO subscription_checkpoints (name, position, transaction_id)
+VALUES ($1, $2, $3::xid8)
+ON CONFLICT (name) DO UPDATE
+SET position = excluded.position, transaction_id = excluded.transaction_id, updated_at = now()`;
+
+const CREATE_CHECKPOINT = `
+INSERT INTO subscription_checkpoints (name, position, transaction_id)
+VALUES ($1, 0, '0') ON CONFLICT (name) DO NOTHING`;
+
+/** A session lock per name: only one process handles a subscription at a time. */
+const TRY_LOCK = `SELECT pg_try_advisory_lock(hashtextextended('cm_subscription:' || $1, 0)) AS locked`;
+
+/** The stored checkpoint of subscription `name`; START when it has none. */
+export async function loadCheckpoint(tx: Queryable, name: string): Promise<Checkpoint> {
+  const { rows } = await tx.query<{ position: string; transaction_id: string }>({
+    name: 'cm_es_load_checkpoint',
+    text: LOAD_CHECKPOINT,
+    values: [name],
+  });
+  return rows.length === 0 ? START : toCheckpoint(rows[0]);
+}
+
+/** Stores the checkpoint of `name`; call it in the transaction that did the work. */
+export async function saveCheckpoint(
+  tx: Queryable,
+  name: string,
+  checkpoint: Checkpoint,
+): Promise<void> {
+  await tx.query({
+    name: 'cm_es_save_checkpoint',
+    text: SAVE_CHECKPOINT,
+    values: [name, checkpoint.position, checkpoint.transactionId],
+  });
+}
+
+/**
+ * Starts handling all events after the stored checkpoint of `options.name`, batch by batch,
+ * then tails: woken by appends (in-process and NOTIFY), polling as a fallback. Errors never
+ * escape: they go to onError and the batch is retried after a back-off.
+ */
+export async function startSubscription(options: SubscriptionOptions): Promise<Subscription> {
+  if (!options.name) throw new TypeError('A subscription needs a name');
+  const batchSize = options.batchSize ?? 500;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be >= 1');
+  await options.pool.query(CREATE_CHECKPOINT, [options.name]);
+  const subscription = new PostgresSubscription(options, batchSize);
+  subscription.start(await loadCheckpoint(options.pool, options.name));
+  return subscription;
+}
+
+type StepOutcome = 'more' | 'idle' | 'held-back' | 'standby';
+
+class PostgresSubscription implements Subscription {
+  private readonly pollIntervalMs: number;
+  private readonly retryInitialMs: number;
+  private readonly retryMaxMs: number;
+  private readonly onError: (error: unknown) => void;
+  private current: Checkpoint = START;
+  private stopping = false;
+  private loop: Promise<void> = Promise.resolve();
+  private unsubscribe: () => void = () => undefined;
+  /** The dedicated connection that holds the session lock; null while not holding it. */
+  private client: PoolClient | null = null;
+  private clientBroken = false;
+  /** Set by a wake-up; checked before sleeping so that none is lost mid-batch. */
+  private woken = false;
+  private interruptSleep: (() => void) | null = null;
+  private readonly progressWaiters = new Set<() => void>();
+
+  constructor(
+    private readonly options: SubscriptionOptions,
+    private readonly batchSize: number,
+  ) {
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.retryInitialMs = options.retry?.initialMs ?? 100;
+    this.retryMaxMs = options.retry?.maxMs ?? 10_000;
+    const report =
+      options.onError ??
+      ((error: unknown) => console.error(`event-store: subscription ${options.name}`, error));
+    // The loop runs detached: an onError that throws must not become an unhandled rejection.
+    this.onError = (error) => {
+      try {
+        report(error);
+      } catch (reportFailure) {
+        console.error(`event-store: onError of subscription ${options.name} threw`, reportFailure);
+      }
+    };
+  }
+
+  start(checkpoint: Checkpoint): void {
+    this.current = checkpoint;
+    const listener =
+      this.options.listener ??
+      combineListeners(appendNotifierFor(this.options.pool), appendListenerFor(this.options.pool));
+    this.unsubscribe = listener.subscribe(this.wake);
+    this.loop = this.run();
+  }
+
+  checkpoint(): Checkpoint {
+    return this.current;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.stopping) {
+      this.stopping = true;
+      this.unsubscribe();
+      this.interruptSleep?.();
+      this.notifyProgress();
+    }
+    await this.loop;
+    this.dropConnection();
+  }
+
+  async waitUntilCaughtUp(position?: number, timeoutMs = 30_000): Promise<void> {
+    const target =
+      position === undefined
+        ? await headCheckpoint(this.options.pool)
+        : await checkpointAtPosition(this.options.pool, position);
+    if (!target) return;
+    await new Promise<void>((resolve, reject) => {
+      const check = (): void => {
+        if (compareCheckpoints(this.current, target) >= 0) {
+          done();
+          resolve();
+        } else if (this.stopping) {
+          done();
+          reject(new Error(`Subscription ${this.options.name} stopped before catching up`));
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(
+          new Error(
+            `Subscription ${this.options.name} did not reach position ${target.position} ` +
+              `within ${timeoutMs} ms (at ${this.current.position})`,
+          ),
+        );
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        this.progressWaiters.delete(check);
+      };
+      this.progressWaiters.add(check);
+      check();
+    });
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    let heldBackDelayMs = 0;
+    while (!this.stopping) {
+      let outcome: StepOutcome;
+      try {
+        outcome = await this.step();
+        failures = 0;
+      } catch (error) {
+        this.onError(error);
+        failures++;
+        await this.sleep(
+          Math.min(this.retryInitialMs * 2 ** (failures - 1), this.retryMaxMs),
+          false,
+        );
+        continue;
+      }
+      if (outcome === 'more') continue;
+      if (outcome === 'held-back') {
+        // An older transaction is still open; it usually ends within milliseconds, and
+        // nothing may announce that it did (it need not be an append).
+        heldBackDelayMs = Math.min(Math.max(heldBackDelayMs * 2, 5), this.pollIntervalMs);
+        await this.sleep(heldBackDelayMs, true);
+        continue;
+      }
+      heldBackDelayMs = 0;
+      await this.sleep(this.pollIntervalMs, outcome === 'idle');
+    }
+  }
+
+  /**
+   * One batch in one transaction: read the stored checkpoint, the events after it, handle
+   * them and advance the checkpoint. The session lock keeps other processes out; the
+   * checkpoint is not locked with FOR UPDATE because a row lock takes a transaction id at
+   * once, and every open transaction id holds back all readers (see README).
+   */
+  private async step(): Promise<StepOutcome> {
+    const client = await this.connection();
+    if (!client) return 'standby';
+    this.woken = false;
+    await client.query('BEGIN');
+    try {
+      const from = await loadCheckpoint(client, this.options.name);
+      const page = await readAllAfter(client, from, this.batchSize);
+      if (page.events.length === 0) {
+        await client.query('COMMIT');
+        this.advance(from);
+        return page.heldBack ? 'held-back' : 'idle';
+      }
+      await this.options.handle(page.events, client);
+      const { rowCount } = await client.query({
+        name: 'cm_es_advance_checkpoint',
+        text: ADVANCE_CHECKPOINT,
+        values: [
+          this.options.name,
+          from.position,
+          from.transactionId,
+          page.checkpoint.position,
+          page.checkpoint.transactionId,
+        ],
+      });
+      if (rowCount !== 1) {
+        throw new Error(`The checkpoint of ${this.options.name} moved during a batch; retrying`);
+      }
+      await client.query('COMMIT');
+      this.advance(page.checkpoint);
+      if (page.events.length === this.batchSize) return 'more';
+      return page.heldBack ? 'held-back' : 'idle';
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {
+        this.clientBroken = true; // the next step takes a fresh connection
+      });
+      throw error;
+    }
+  }
+
+  /** The connection holding this name's session lock, or null while another process has it. */
+  private async connection(): Promise<PoolClient | null> {
+    if (this.client && !this.clientBroken) return this.client;
+    this.dropConnection();
+    const client = await this.options.pool.connect();
+    client.on('error', this.onClientError);
+    try {
+      const { rows } = await client.query<{ locked: boolean }>(TRY_LOCK, [this.options.name]);
+      if (!rows[0].locked) {
+        client.removeListener('error', this.onClientError);
+        client.release();
+        return null;
+      }
+    } catch (error) {
+      client.release(true);
+      throw error;
+    }
+    this.client = client;
+    this.clientBroken = false;
+    return client;
+  }
+
+  private dropConnection(): void {
+    const client = this.client;
+    this.client = null;
+    this.clientBroken = false;
+    if (!client) return;
+    // Destroyed, not returned: closing the session is what releases its advisory lock.
+    client.removeListener('error', this.onClientError);
+    client.on('error', () => undefined);
+    client.release(true);
+  }
+
+  private readonly onClientError = (error: Error): void => {
+    this.clientBroken = true;
+    this.onError(error);
+  };
+
+  private advance(checkpoint: Checkpoint): void {
+    this.current = checkpoint;
+    this.notifyProgress();
+  }
+
+  private notifyProgress(): void {
+    for (const check of [...this.progressWaiters]) check();
+  }
+
+  private readonly wake = (): void => {
+    this.woken = true;
+    this.interruptSleep?.();
+  };
+
+  /** Sleeps `ms`; a wake-up ends it early when `wakeable`, stop() always does. */
+  private sleep(ms: number, wakeable: boolean): Promise<void> {
+    if (this.stopping || (wakeable && this.woken)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const finish = (): void => {
+        clearTimeout(timer);
+        this.interruptSleep = null;
+        resolve();
+      };
+      const timer = setTimeout(finish, ms);
+      this.interruptSleep = () => {
+        if (wakeable || this.stopping) finish();
+      };
+    });
+  }
+}
+
+async function headCheckpoint(pool: Pool): Promise<Checkpoint | null> {
+  const { rows } = await pool.query<{ position: string; transaction_id: string }>({
+    name: 'cm_es_head_checkpoint',
+    text: HEAD_CHECKPOINT,
+  });
+  return rows.length === 0 ? null : toCheckpoint(rows[0]);
+}
+
+function toCheckpoint(row: { position: string; transaction_id: string }): Checkpoint {
+  return { position: Number(row.position), transactionId: row.transaction_id };
+}
