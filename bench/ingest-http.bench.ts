@@ -1,6 +1,7 @@
 import autocannon from 'autocannon';
 import { ChildProcess, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import type { BenchResult } from './bench-result';
 
 /**
  * Ingest over HTTP, validation and durable commit included, against the built monitor in a
@@ -77,7 +78,35 @@ async function load(
   };
 }
 
-export async function benchIngestHttp(
+export async function benchIngestHttp(databaseUrl: string): Promise<BenchResult[]> {
+  const [single, batch] = await measureIngestHttp(databaseUrl);
+  const describe = (r: IngestHttpResult) =>
+    `${r.durationSeconds} s; p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms; ${r.requestsPerSecond} req/s; non-2xx ${r.non2xx}, errors ${r.errors}`;
+  return [
+    {
+      name: single.name,
+      unit: 'req/s',
+      value: single.requestsPerSecond,
+      target: {
+        description: '>= 3,000 req/s, p99 < 50 ms',
+        met: single.requestsPerSecond >= 3000 && single.p99Ms < 50 && single.non2xx === 0,
+      },
+      details: describe(single),
+    },
+    {
+      name: batch.name,
+      unit: 'reports/s',
+      value: batch.reportsPerSecond,
+      target: {
+        description: '>= 20,000 reports/s',
+        met: batch.reportsPerSecond >= 20000 && batch.non2xx === 0,
+      },
+      details: describe(batch),
+    },
+  ];
+}
+
+async function measureIngestHttp(
   databaseUrl: string,
   seconds = Number(process.env.BENCH_HTTP_SECONDS ?? 15),
 ): Promise<IngestHttpResult[]> {

@@ -6,6 +6,7 @@ import { startEmbeddedPostgres } from '../libs/platform/src/database/embedded-po
 import { runMigrations } from '../libs/platform/src/database/migrate';
 import type { Bench, BenchResult } from './bench-result';
 import { benchEventStore } from './event-store.bench';
+import { benchIngestHttp } from './ingest-http.bench';
 
 /** Every bench `npm run bench` runs, in order; each gets a fresh, migrated database. */
 const benches: Bench[] = [
@@ -22,6 +23,15 @@ const benches: Bench[] = [
       '1000 events); appendBatch writes 1000 new streams of one event with idempotency keys in ' +
       'one transaction, compared with the same Emmett figure.',
     run: benchEventStore,
+  },
+  {
+    name: 'Ingest over HTTP',
+    description:
+      'The built monitor (dist/apps/monitor) in a process of its own on the same PostgreSQL, ' +
+      'loaded by autocannon from the bench process after a 3 s warm-up: single-report POSTs ' +
+      '(unique reportIds) over 64 connections, then batches of 1000 reports over 4 connections. ' +
+      'Validation, idempotency keys and a durable commit (synchronous_commit on) included.',
+    run: benchIngestHttp,
   },
 ];
 
