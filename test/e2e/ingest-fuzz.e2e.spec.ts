@@ -33,7 +33,7 @@ describe('ingest under fuzzed bodies', () => {
     fc.boolean(),
     fc.constant(null),
     fc.constant(-1),
-    fc.constant(1e309),
+    fc.constant(Number.MAX_VALUE),
     fc.constant('2999-01-01T00:00:00Z'),
     fc.constant('not-a-date'),
     fc.array(fc.anything(), { maxLength: 3 }),
@@ -97,8 +97,17 @@ describe('ingest under fuzzed bodies', () => {
     const before = await storedEvents();
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(fc.json(), fc.string(), fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b).toString('latin1'))),
-        fc.constantFrom('/v1/reports', '/v1/reports/batch', '/v1/reports/some-id/corrections', '/v1/reports/some-id/retraction'),
+        fc.oneof(
+          fc.json(),
+          fc.string(),
+          fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b).toString('latin1')),
+        ),
+        fc.constantFrom(
+          '/v1/reports',
+          '/v1/reports/batch',
+          '/v1/reports/some-id/corrections',
+          '/v1/reports/some-id/retraction',
+        ),
         async (body, path) => {
           const response = await ingest('POST', path, body);
           expect(response.status).toBeGreaterThanOrEqual(400);

@@ -24,7 +24,11 @@ describe('ingest over HTTP (real app, real PostgreSQL)', () => {
   ) => {
     expect(response.status).toBe(status);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
-    expect(response.body).toMatchObject({ status, title: expect.any(String), type: expect.any(String) });
+    expect(response.body).toMatchObject({
+      status,
+      title: expect.any(String),
+      type: expect.any(String),
+    });
     expect(JSON.stringify(response.body)).not.toMatch(/at .*\.(ts|js):\d+/);
   };
 
@@ -43,7 +47,11 @@ describe('ingest over HTTP (real app, real PostgreSQL)', () => {
       const report = aDeploymentReport({ reportId: 'e2e-file-1' });
       const first = await ingest('POST', '/v1/reports', report);
       expect(first.status).toBe(201);
-      expect(first.body).toEqual({ reportId: 'e2e-file-1', version: 1, position: expect.any(Number) });
+      expect(first.body).toEqual({
+        reportId: 'e2e-file-1',
+        version: 1,
+        position: expect.any(Number),
+      });
       const before = await storedEvents();
       const again = await ingest('POST', '/v1/reports', report);
       expect(again.status).toBe(200);
@@ -86,9 +94,12 @@ describe('ingest over HTTP (real app, real PostgreSQL)', () => {
       expectProblem(response, 400);
     });
 
-    it.each([['null'], ['[]'], ['"text"'], ['42']])('answers 400 to the JSON body %s', async (body) => {
-      expectProblem(await ingest('POST', '/v1/reports', body), 400);
-    });
+    it.each([['null'], ['[]'], ['"text"'], ['42']])(
+      'answers 400 to the JSON body %s',
+      async (body) => {
+        expectProblem(await ingest('POST', '/v1/reports', body), 400);
+      },
+    );
 
     it('answers 413 to a body over 1 MB', async () => {
       const huge = aDeploymentReport({ reportId: 'e2e-huge' }) as any;
@@ -99,7 +110,10 @@ describe('ingest over HTTP (real app, real PostgreSQL)', () => {
     it('answers 401 without a key or with a wrong one, 403 without the ingest role', async () => {
       const report = aDeploymentReport({ reportId: 'e2e-auth' });
       expectProblem(await anonymous('POST', '/v1/reports', report), 401);
-      expectProblem(await httpClient(testApp.baseUrl, 'not-a-key-at-all')('POST', '/v1/reports', report), 401);
+      expectProblem(
+        await httpClient(testApp.baseUrl, 'not-a-key-at-all')('POST', '/v1/reports', report),
+        401,
+      );
       expectProblem(await reader('POST', '/v1/reports', report), 403);
     });
   });
@@ -158,7 +172,10 @@ describe('ingest over HTTP (real app, real PostgreSQL)', () => {
 
     it('corrects at the current version (201) and refuses the stale version (409)', async () => {
       const current = await reader('GET', `/v1/reports/${id}`);
-      const details = { ...current.body.report.details, count: { low: 3500, best: 4000, high: 4500 } };
+      const details = {
+        ...current.body.report.details,
+        count: { low: 3500, best: 4000, high: 4500 },
+      };
       const corrected = await ingest('POST', `/v1/reports/${id}/corrections`, {
         expectedVersion: 1,
         details,
@@ -177,23 +194,37 @@ describe('ingest over HTTP (real app, real PostgreSQL)', () => {
     it('answers 400 to invalid corrected details, with the path', async () => {
       const response = await ingest('POST', `/v1/reports/${id}/corrections`, {
         expectedVersion: 2,
-        details: { party: 'KP', category: 'killed', civilian: false, count: { best: -1 }, cumulative: false },
+        details: {
+          party: 'KP',
+          category: 'killed',
+          civilian: false,
+          count: { best: -1 },
+          cumulative: false,
+        },
         reason: 'bad',
       });
       expectProblem(response, 400);
-      expect(response.body.errors.map((e: { path: string }) => e.path)).toContain('details.count.best');
+      expect(response.body.errors.map((e: { path: string }) => e.path)).toContain(
+        'details.count.best',
+      );
     });
 
     it('answers 404 for an unknown report', async () => {
       expectProblem(
-        await ingest('POST', '/v1/reports/nope-404/corrections', { expectedVersion: 1, details: {}, reason: 'x' }),
+        await ingest('POST', '/v1/reports/nope-404/corrections', {
+          expectedVersion: 1,
+          details: {},
+          reason: 'x',
+        }),
         404,
       );
       expectProblem(await ingest('POST', '/v1/reports/nope-404/retraction', { reason: 'x' }), 404);
     });
 
     it('retracts (201), then refuses a second retraction and any correction (409)', async () => {
-      const retracted = await ingest('POST', `/v1/reports/${id}/retraction`, { reason: 'source withdrew it' });
+      const retracted = await ingest('POST', `/v1/reports/${id}/retraction`, {
+        reason: 'source withdrew it',
+      });
       expect(retracted.status).toBe(201);
       expect(retracted.body).toEqual({ reportId: id, version: 3 });
       expectProblem(await ingest('POST', `/v1/reports/${id}/retraction`, { reason: 'again' }), 409);

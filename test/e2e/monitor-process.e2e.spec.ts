@@ -17,11 +17,20 @@ interface Running {
 /** Starts the built monitor as `npm start` would, on its embedded database, and waits for its URL. */
 function startMonitor(dataDir: string): Promise<Running> {
   return new Promise((resolveStart, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DATA_DIR: dataDir,
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+    };
     delete env.DATABASE_URL;
     delete env.API_KEYS;
     delete env.HOST;
-    const child = spawn(process.execPath, [main], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [main], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     const timer = setTimeout(() => reject(new Error(`monitor did not start:\n${output}`)), 60_000);
     const onData = (chunk: Buffer) => {

@@ -24,7 +24,9 @@ export interface TestApp {
  * The real monitor app on a real database and a real loopback port: e2e tests speak HTTP
  * to it as a client would.
  */
-export async function startTestApp(options: { clock?: Clock; openAccess?: boolean } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: { clock?: Clock; openAccess?: boolean } = {},
+): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = loadConfig({
     LOG_LEVEL: 'silent',
@@ -82,7 +84,7 @@ export function httpClient(baseUrl: string, key?: string) {
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await response.text();
-    let parsed: unknown = undefined;
+    let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {

@@ -28,7 +28,10 @@ export class ReportIngestController {
   })
   @ApiBody({ schema: ref('ReportDto') })
   @ApiResponse({ status: 201, description: '{ reportId, version, position }' })
-  @ApiResponse({ status: 200, description: 'A duplicate of a report already filed: the same receipt' })
+  @ApiResponse({
+    status: 200,
+    description: 'A duplicate of a report already filed: the same receipt',
+  })
   @ApiResponse({ status: 400, ...problem })
   @ApiResponse({ status: 409, description: 'Same reportId, other content' })
   @ApiResponse({ status: 413, description: 'Body over 1 MB' })

@@ -142,7 +142,8 @@ export class ReportIngestService {
   async correct(reportId: string, body: unknown): Promise<{ reportId: string; version: number }> {
     const state = await this.load(reportId);
     const validation = validateCorrection(body, state.type, { now: this.clock.now() });
-    if (!validation.ok) throw ProblemError.validation(validation.errors, 'The correction is not valid.');
+    if (!validation.ok)
+      throw ProblemError.validation(validation.errors, 'The correction is not valid.');
     const decision = decideCorrection(state, validation.value);
     if (!decision.ok) throw decisionProblem(decision.error);
     return this.appendDecided(state, validation.value.expectedVersion, decision.event);
@@ -151,7 +152,8 @@ export class ReportIngestService {
   async retract(reportId: string, body: unknown): Promise<{ reportId: string; version: number }> {
     const state = await this.load(reportId);
     const validation = validateRetraction(body);
-    if (!validation.ok) throw ProblemError.validation(validation.errors, 'The retraction is not valid.');
+    if (!validation.ok)
+      throw ProblemError.validation(validation.errors, 'The retraction is not valid.');
     const decision = decideRetraction(state, validation.value);
     if (!decision.ok) throw decisionProblem(decision.error);
     return this.appendDecided(state, decision.expectedVersion, decision.event);

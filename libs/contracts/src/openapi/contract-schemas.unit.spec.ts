@@ -1,6 +1,6 @@
 import { CONTRACT_SCHEMA_NAMES, contractSchemas } from './contract-schemas';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- walking JSON schemas */
+ 
 
 describe('contractSchemas', () => {
   const schemas: Record<string, any> = contractSchemas();

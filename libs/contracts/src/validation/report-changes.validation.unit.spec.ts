@@ -2,7 +2,7 @@ import { aCasualtyReport, aDeploymentReport } from '../testing';
 import type { ReportType } from '../report-vocabulary';
 import { validateBatchEnvelope, validateCorrection, validateRetraction } from './report.validation';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- tests break bodies on purpose */
+ 
 
 const NOW = new Date('2026-01-01T00:00:00.000Z');
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -8,7 +8,7 @@ import { LIMITS } from '../report-vocabulary';
 import { validateReport } from './report.validation';
 import type { FieldError } from './validation-result';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- tests break reports on purpose */
+ 
 
 const NOW = new Date('2026-01-01T00:00:00.000Z');
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -14,7 +14,7 @@ import { DtoClass, isRecord, nestedFieldOf } from './nested-fields';
 import { checkObject } from './validation-plan';
 import { FieldError, joinPath } from './validation-result';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- fuzzing plain JSON */
+ 
 
 /**
  * The plan runs the decorators' rules without class-validator's executor (for speed). This

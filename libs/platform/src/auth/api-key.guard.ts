@@ -46,7 +46,12 @@ export class ApiKeyGuard implements CanActivate {
         candidate.key.length === presented.length && timingSafeEqual(candidate.key, presented),
     );
     if (!entry) {
-      throw new ProblemError(401, 'AUTH.UNAUTHENTICATED', 'Unauthorized', 'The API key is not valid.');
+      throw new ProblemError(
+        401,
+        'AUTH.UNAUTHENTICATED',
+        'Unauthorized',
+        'The API key is not valid.',
+      );
     }
     if (!entry.roles.has(role) && !entry.roles.has('admin')) {
       throw new ProblemError(

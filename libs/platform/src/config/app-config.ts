@@ -2,7 +2,15 @@ import { isAbsolute, resolve } from 'node:path';
 import { ApiKey, parseApiKeys } from '../auth/api-keys';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const LOG_LEVELS: readonly LogLevel[] = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+  'silent',
+];
 
 export interface AppConfig {
   readonly port: number;
@@ -62,7 +70,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     try {
       const url = new URL(databaseUrl);
       if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-        problem('DATABASE_URL', `must be a postgres:// or postgresql:// URL, got "${url.protocol}"`);
+        problem(
+          'DATABASE_URL',
+          `must be a postgres:// or postgresql:// URL, got "${url.protocol}"`,
+        );
       }
     } catch {
       problem('DATABASE_URL', 'is not a URL (postgres://user:password@host:port/database)');

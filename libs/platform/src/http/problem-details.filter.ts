@@ -90,7 +90,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
         return simple(413, 'REQUEST.TOO_LARGE', 'The request body exceeds the 1 MB limit.');
       }
-      if (status === 400 && (exception instanceof SyntaxError || /JSON/i.test(fastifyError.message ?? ''))) {
+      if (
+        status === 400 &&
+        (exception instanceof SyntaxError || /JSON/i.test(fastifyError.message ?? ''))
+      ) {
         return simple(400, 'REQUEST.MALFORMED_JSON', 'The request body is not valid JSON.');
       }
       return simple(status, CODES[status] ?? `HTTP.${status}`, fastifyError.message ?? '');

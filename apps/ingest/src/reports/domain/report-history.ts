@@ -59,7 +59,12 @@ export function foldReportHistory(events: readonly ReportHistoryEvent[]): Report
       };
     } else if (event.type === 'ReportRetracted') {
       const data = event.data as { reason: string };
-      state = { ...state, version: event.streamVersion, retracted: true, retractionReason: data.reason };
+      state = {
+        ...state,
+        version: event.streamVersion,
+        retracted: true,
+        retractionReason: data.reason,
+      };
     } else {
       state = { ...state, version: event.streamVersion };
     }

@@ -26,7 +26,12 @@ const at = (version: number, type: string, data: unknown): ReportHistoryEvent =>
 });
 
 const reported = at(1, 'DeploymentReported', filed);
-const correctedDetails = { actor: 'KP', supporting: 'RU', movement: 'arrival', personnel: { best: 1500 } };
+const correctedDetails = {
+  actor: 'KP',
+  supporting: 'RU',
+  movement: 'arrival',
+  personnel: { best: 1500 },
+};
 
 describe('a report’s history', () => {
   it('given no events, then there is no report', () => {
@@ -68,7 +73,12 @@ describe('a report’s history', () => {
 describe('deciding a correction', () => {
   const live = foldReportHistory([reported])!;
   const correction = (overrides: Partial<Correction> = {}): Correction =>
-    ({ expectedVersion: 1, details: correctedDetails, reason: 'revised', ...overrides }) as Correction;
+    ({
+      expectedVersion: 1,
+      details: correctedDetails,
+      reason: 'revised',
+      ...overrides,
+    }) as Correction;
 
   it('given the current version, then a ReportCorrected event is decided', () => {
     const decision = decideCorrection(live, correction());
