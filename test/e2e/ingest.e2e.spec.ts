@@ -280,6 +280,15 @@ describe('ingest over HTTP (real app, real PostgreSQL)', () => {
       expect((await anonymous('GET', '/docs')).status).toBe(200);
     });
 
+    it('gives every answer a request id: the client’s own, or a new one', async () => {
+      const given = await reader('GET', '/v1/reports/unknown-report', undefined, {
+        'x-request-id': 'dashboard-7f3a',
+      });
+      expect(given.headers.get('x-request-id')).toBe('dashboard-7f3a');
+      const fresh = await reader('GET', '/v1/reports/unknown-report');
+      expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
     it('answers an unknown route with 404 problem+json', async () => {
       expectProblem(await reader('GET', '/v1/nothing-here'), 404);
     });

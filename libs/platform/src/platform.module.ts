@@ -1,4 +1,4 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module, RequestMethod } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { randomUUID } from 'node:crypto';
@@ -37,13 +37,15 @@ export class PlatformModule {
       module: PlatformModule,
       imports: [
         LoggerModule.forRoot({
+          // nestjs-pino's default route pattern ('{/*splat}') matches nothing under
+          // Nest 12's Fastify adapter, so requests went unlogged; this one matches all.
+          forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
           pinoHttp: {
             level: config.logLevel,
             name: options.serviceName,
-            genReqId: (request: IncomingMessage) => {
-              const header = request.headers['x-request-id'];
-              return typeof header === 'string' && header.length <= 128 ? header : randomUUID();
-            },
+            // Fastify has already chosen the id (see createHttpApp); reuse it.
+            genReqId: (request: IncomingMessage) =>
+              (request as IncomingMessage & { id?: string }).id ?? randomUUID(),
             autoLogging: { ignore: (request) => QUIET_PATHS.includes(request.url ?? '') },
             redact: ['req.headers.authorization'],
           },

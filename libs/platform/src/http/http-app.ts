@@ -27,6 +27,8 @@ export async function createHttpApp(
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
+    // One id per request for Fastify, the JSON logs and the client (x-request-id both ways):
+    // the client's header when sent, else a UUID; an onRequest hook hands it to pino-http.
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     // The problem+json filter answers every error, Fastify's own (bad JSON, 413) included.
@@ -59,6 +61,10 @@ export async function createHttpApp(
 function observeRequestDurations(app: NestFastifyApplication): void {
   const metrics = app.get(Metrics);
   const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', async (request, reply) => {
+    (request.raw as { id?: string }).id = request.id;
+    void reply.header('x-request-id', request.id);
+  });
   fastify.addHook('onResponse', async (request, reply) => {
     metrics.httpRequestDuration.observe(
       {
