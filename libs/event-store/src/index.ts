@@ -13,6 +13,8 @@ export type {
 } from './append-notifier';
 export { START, compareCheckpoints } from './checkpoint';
 export type { Checkpoint } from './checkpoint';
+export { AppendCoalescer } from './append-coalescer';
+export type { AppendCoalescerOptions } from './append-coalescer';
 export { ConcurrencyError, IdempotencyConflictError, UnknownPositionError } from './errors';
 export { uuidV7 } from './event-id';
 export type {

@@ -12,9 +12,9 @@ import {
   validateRetraction,
 } from '@cm/contracts';
 import {
+  AppendCoalescer,
   AppendResult,
   ConcurrencyError,
-  IdempotencyConflictError,
   NewEvent,
   PostgresEventStore,
 } from '@cm/event-store';
@@ -48,11 +48,16 @@ const SCHEMA_VERSION = 1;
  */
 @Injectable()
 export class ReportIngestService {
+  /** Concurrent single filings share transactions (group commit); see AppendCoalescer. */
+  private readonly filings: AppendCoalescer;
+
   constructor(
     private readonly store: PostgresEventStore,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    this.filings = new AppendCoalescer(store, { maxBatch: 500, maxInFlight: 2 });
+  }
 
   async file(body: unknown): Promise<{ receipt: ReportReceipt; duplicate: boolean }> {
     const validation = validateReport(body, { now: this.clock.now() });
@@ -61,23 +66,23 @@ export class ReportIngestService {
       throw ProblemError.validation(validation.errors, 'The report is not valid.');
     }
     const report = validation.value;
-    try {
-      const result = await this.store.append(reportStreamId(report.reportId), [eventFor(report)], {
-        expectedVersion: 'no_stream',
-        idempotency: { key: report.reportId, contentHash: contentHash(report) },
-      });
-      this.metrics.reportsIngested.inc({ outcome: result.duplicate ? 'duplicate' : 'created' });
-      return { receipt: receiptOf(report.reportId, result), duplicate: result.duplicate };
-    } catch (error) {
-      if (error instanceof IdempotencyConflictError || error instanceof ConcurrencyError) {
-        this.metrics.reportsIngested.inc({ outcome: 'conflict' });
-        throw ProblemError.conflict(
-          'REPORT.CONFLICT',
-          `Report ${report.reportId} was already filed with other content; send a correction instead.`,
-        );
-      }
-      throw error;
+    const outcome = await this.filings.append({
+      streamId: reportStreamId(report.reportId),
+      events: [eventFor(report)],
+      expectedVersion: 'no_stream',
+      idempotency: { key: report.reportId, contentHash: contentHash(report) },
+    });
+    this.metrics.reportsIngested.inc({ outcome: outcome.status });
+    if (outcome.status === 'conflict') {
+      throw ProblemError.conflict(
+        'REPORT.CONFLICT',
+        `Report ${report.reportId} was already filed with other content; send a correction instead.`,
+      );
     }
+    return {
+      receipt: receiptOf(report.reportId, outcome.result),
+      duplicate: outcome.status === 'duplicate',
+    };
   }
 
   async fileBatch(body: unknown): Promise<{ results: BatchItemResult[] }> {

@@ -1,0 +1,62 @@
+import type { BatchItem } from './event-store.types';
+import type { AppendBatchOutcome } from './postgres-event-store';
+
+export interface AppendCoalescerOptions {
+  /** Items per transaction at most. */
+  maxBatch?: number;
+  /** Transactions in flight at once; new items wait for the next one. */
+  maxInFlight?: number;
+}
+
+/**
+ * Group commit for many small appends from concurrent callers (one HTTP request each):
+ * items that arrive while earlier transactions are in flight go together into the next
+ * `appendBatch`, one transaction for all of them. Nothing waits on a timer: an item that
+ * finds a free slot goes at once, so a lone request pays no extra latency; under load the
+ * queue forms by itself and each commit (and its WAL flush) carries many reports.
+ * Each caller still gets its own outcome: created, duplicate or conflict.
+ */
+export class AppendCoalescer {
+  private readonly maxBatch: number;
+  private readonly maxInFlight: number;
+  private readonly queue: {
+    item: BatchItem;
+    resolve: (outcome: AppendBatchOutcome) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
+  private inFlight = 0;
+
+  constructor(
+    private readonly store: { appendBatch(items: BatchItem[]): Promise<AppendBatchOutcome[]> },
+    options: AppendCoalescerOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 500;
+    this.maxInFlight = options.maxInFlight ?? 2;
+  }
+
+  append(item: BatchItem): Promise<AppendBatchOutcome> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      this.drain();
+    });
+  }
+
+  private drain(): void {
+    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      this.inFlight += 1;
+      this.store
+        .appendBatch(batch.map((entry) => entry.item))
+        .then(
+          (outcomes) => batch.forEach((entry, index) => entry.resolve(outcomes[index])),
+          // A failure of the transaction itself (database down) fails every caller in it;
+          // none of their items was stored.
+          (error: unknown) => batch.forEach((entry) => entry.reject(error)),
+        )
+        .finally(() => {
+          this.inFlight -= 1;
+          this.drain();
+        });
+    }
+  }
+}
