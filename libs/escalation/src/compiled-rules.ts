@@ -1,0 +1,180 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '@cm/contracts';
+import { coOccurrenceEvaluator } from './co-occurrence-rule';
+import { durationMs } from './duration';
+import { isDetailsField } from './report-fields';
+import { PatternTable } from './report-pattern';
+import type { ReportRecord, SlotValue } from './report-record';
+import { FieldSlots, forEachValue } from './report-record';
+import type { RuleEvaluator, ScanResult } from './rule-evaluation';
+import type { Rule, RuleError, Scalar } from './rule.types';
+import { parseRules } from './rule.validation';
+import { spikeEvaluator } from './spike-rule';
+import type { TemplatePart } from './summary-template';
+import { parseTemplate, renderTemplate } from './summary-template';
+import { thresholdEvaluator } from './threshold-rule';
+
+/** A rule set that does not validate; the engine refuses it at construction. */
+export class RuleSetError extends Error {
+  readonly code = 'ESCALATION.INVALID_RULES';
+  constructor(readonly errors: RuleError[]) {
+    super(
+      `invalid rules: ${errors
+        .slice(0, 5)
+        .map((error) => `${error.rule ?? '?'} ${error.path}: ${error.message}`)
+        .join('; ')}`,
+    );
+    this.name = 'RuleSetError';
+  }
+}
+
+export interface CompiledRule {
+  readonly rule: Rule;
+  readonly index: number;
+  readonly cooldown: number;
+  readonly evaluator: RuleEvaluator;
+  readonly summary: readonly TemplatePart[];
+  /** How far behind a firing its alert's evidence can reach: lookback + lookahead + cooldown. */
+  readonly horizon: number;
+}
+
+/** Rules turned into evaluators over shared slots and patterns. */
+export class CompiledRuleSet {
+  readonly slots = new FieldSlots();
+  readonly patterns = new PatternTable(this.slots);
+  readonly rules: readonly CompiledRule[];
+  /** SHA-256 of the rules' canonical JSON: a snapshot is only valid for the same rules. */
+  readonly fingerprint: string;
+  /** The longest horizon of any rule. */
+  readonly horizon: number;
+  /**
+   * Whether rules name fields a correction does not carry (source, location): then every
+   * report is kept, so that a correction can make it match with its envelope intact.
+   */
+  readonly keepsUnmatched: boolean;
+
+  constructor(rules: readonly Rule[]) {
+    // Rules built in code get the same checks and normalisation as rules read from files.
+    const parsed = parseRules(rules);
+    if (!parsed.ok) throw new RuleSetError(parsed.errors);
+    this.rules = parsed.rules.map((rule, index) => this.compile(rule, index));
+    this.fingerprint = createHash('sha256').update(canonicalJson(parsed.rules)).digest('hex');
+    this.horizon = Math.max(0, ...this.rules.map((rule) => rule.horizon));
+    this.keepsUnmatched = this.slots.paths.some((path) => !isDetailsField(path));
+  }
+
+  private compile(rule: Rule, index: number): CompiledRule {
+    let evaluator: RuleEvaluator;
+    switch (rule.kind) {
+      case 'threshold':
+        evaluator = thresholdEvaluator(rule, this.patterns.add(rule.match), this.slots);
+        break;
+      case 'spike':
+        evaluator = spikeEvaluator(rule, this.patterns.add(rule.match), this.slots);
+        break;
+      case 'co-occurrence':
+        evaluator = coOccurrenceEvaluator(
+          rule,
+          this.patterns.add(rule.a),
+          this.patterns.add(rule.b),
+          this.slots,
+        );
+        break;
+    }
+    const summary = parseTemplate(rule.summary, rule.kind).parts;
+    for (const part of summary)
+      if (typeof part !== 'string' && part.path) this.slots.slot(part.path);
+    const cooldown = durationMs(rule.cooldown);
+    return {
+      rule,
+      index,
+      cooldown,
+      evaluator,
+      summary,
+      horizon: evaluator.lookback + evaluator.lookahead + cooldown,
+    };
+  }
+
+  /** Whether a record matters to a rule: it matches one of the rule's patterns. */
+  touches(rule: CompiledRule, record: ReportRecord): boolean {
+    return rule.evaluator.patterns.some((pattern) => record.patterns.includes(pattern));
+  }
+
+  renderSummary(rule: CompiledRule, theatre: string, scan: ScanResult): string {
+    const { evidence } = scan;
+    const valuesOf = (path: string): Scalar[] => {
+      const slot = this.slots.slot(path);
+      const values: Scalar[] = [];
+      for (const record of evidence)
+        forEachValue(record.values[slot] as SlotValue, (v) => values.push(v));
+      return values;
+    };
+    return renderTemplate(rule.summary, ({ name, path }) => {
+      switch (name) {
+        case 'rule':
+          return rule.rule.id;
+        case 'theatre':
+          return theatre;
+        case 'count':
+          return String(evidence.length);
+        case 'evidence':
+          return listIds(evidence);
+        case 'windowStart':
+          return formatTime(evidence[0].t);
+        case 'windowEnd':
+          return formatTime(evidence[evidence.length - 1].t);
+        case 'a':
+          return listIds(scan.roles?.a ?? []);
+        case 'b':
+          return listIds(scan.roles?.b ?? []);
+        case 'recent':
+        case 'baselineMean':
+          return formatNumber(scan.measures[name] ?? null);
+        case 'ratio': {
+          const ratio = scan.measures.ratio ?? null;
+          return ratio === null ? 'n/a' : `${formatNumber(ratio)}x`;
+        }
+        case 'sum': {
+          let total = 0;
+          for (const value of valuesOf(path as string))
+            if (typeof value === 'number') total += value;
+          return formatNumber(total);
+        }
+        case 'max': {
+          const numbers = valuesOf(path as string).filter(
+            (v): v is number => typeof v === 'number',
+          );
+          return numbers.length ? formatNumber(Math.max(...numbers)) : 'n/a';
+        }
+        case 'distinct':
+          return String(new Set(valuesOf(path as string)).size);
+        case 'values':
+          return distinctSorted(valuesOf(path as string)).join(', ') || 'none';
+        default:
+          return `{{${name}}}`;
+      }
+    });
+  }
+}
+
+const LISTED_IDS = 5;
+
+function listIds(records: readonly ReportRecord[]): string {
+  const ids = records.slice(0, LISTED_IDS).map((record) => record.id);
+  const more = records.length - ids.length;
+  return more > 0 ? `${ids.join(', ')} and ${more} more` : ids.join(', ') || 'none';
+}
+
+/** Minutes are as precise as reports get (occurredPrecision `hour` at best). */
+function formatTime(t: number): string {
+  return `${new Date(t).toISOString().slice(0, 16)}Z`;
+}
+
+function formatNumber(value: number | null): string {
+  if (value === null) return 'n/a';
+  return Number.isInteger(value) ? String(value) : value.toFixed(1);
+}
+
+function distinctSorted(values: Scalar[]): string[] {
+  return [...new Set(values.map(String))].sort();
+}

@@ -1,0 +1,131 @@
+import type { ReportType } from '@cm/contracts';
+import type { Scalar } from './rule.types';
+
+/**
+ * What the engine keeps of a report: its id, type, occurredAt and only the fields the rules
+ * name, each in a slot. A report carries free text (descriptions, URLs, source names) that no
+ * rule reads; keeping only the slots keeps a theatre's state small.
+ */
+
+/** A field's values in one report: none, one, or several (a path through a list). */
+export type SlotValue = null | Scalar | Scalar[];
+
+export interface ReportRecord {
+  readonly id: string;
+  readonly type: ReportType;
+  /** occurredAt in epoch milliseconds: event time. */
+  readonly t: number;
+  /** By slot (FieldSlots); `true` stands for an object, which only `exists` asks about. */
+  readonly values: readonly SlotValue[];
+  /** The indices of the patterns (PatternTable) this version of the report matches. */
+  readonly patterns: readonly number[];
+}
+
+/** Records in a theatre are ordered by event time, then id: a total, replayable order. */
+export function compareRecords(a: ReportRecord, b: ReportRecord): number {
+  return a.t - b.t || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+export function forEachValue(value: SlotValue, visit: (value: Scalar) => void): void {
+  if (value === null) return;
+  if (Array.isArray(value)) for (const item of value) visit(item);
+  else visit(value);
+}
+
+export function someValue(value: SlotValue, test: (value: Scalar) => boolean): boolean {
+  if (value === null) return false;
+  return Array.isArray(value) ? value.some(test) : test(value);
+}
+
+/** The fields the rules name, each given a slot in every record. */
+export class FieldSlots {
+  readonly paths: string[] = [];
+  private readonly byPath = new Map<string, number>();
+  private segments: string[][] = [];
+
+  slot(path: string): number {
+    let slot = this.byPath.get(path);
+    if (slot === undefined) {
+      slot = this.paths.length;
+      this.paths.push(path);
+      this.segments.push(path.split('.'));
+      this.byPath.set(path, slot);
+    }
+    return slot;
+  }
+
+  has(path: string): boolean {
+    return this.byPath.has(path);
+  }
+
+  /** The value of every slot in a report (or report-shaped) object. */
+  extract(report: unknown): SlotValue[] {
+    return this.segments.map((segments) => valueAt(report, segments));
+  }
+
+  /** One slot's value. */
+  extractOne(report: unknown, slot: number): SlotValue {
+    return valueAt(report, this.segments[slot]);
+  }
+}
+
+function valueAt(root: unknown, segments: string[]): SlotValue {
+  const found: Scalar[] = [];
+  collect(root, segments, 0, found);
+  return found.length === 0 ? null : found.length === 1 ? found[0] : found;
+}
+
+function collect(value: unknown, segments: string[], index: number, found: Scalar[]): void {
+  if (value === null || value === undefined) return;
+  if (Array.isArray(value)) {
+    for (const item of value) collect(item, segments, index, found);
+    return;
+  }
+  if (index === segments.length) {
+    if (typeof value === 'object') found.push(true);
+    else if (typeof value === 'string' || typeof value === 'boolean') found.push(value);
+    else if (typeof value === 'number' && Number.isFinite(value)) found.push(value);
+    return;
+  }
+  if (typeof value !== 'object') return;
+  const key = segments[index];
+  if (Object.hasOwn(value, key)) {
+    collect((value as Record<string, unknown>)[key], segments, index + 1, found);
+  }
+}
+
+/** The first index whose record's time is at or after `t` (records sorted by compareRecords). */
+export function firstAtOrAfter(records: readonly ReportRecord[], t: number): number {
+  let low = 0;
+  let high = records.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (records[middle].t < t) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** The first index whose record's time is after `t`. */
+export function firstAfter(records: readonly ReportRecord[], t: number): number {
+  let low = 0;
+  let high = records.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (records[middle].t <= t) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** Where `record` is, or would go, in a sorted list. */
+export function insertionIndex(records: readonly ReportRecord[], record: ReportRecord): number {
+  let low = 0;
+  let high = records.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (compareRecords(records[middle], record) < 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
