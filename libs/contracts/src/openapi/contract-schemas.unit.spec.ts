@@ -1,7 +1,5 @@
 import { CONTRACT_SCHEMA_NAMES, contractSchemas } from './contract-schemas';
 
- 
-
 describe('contractSchemas', () => {
   const schemas: Record<string, any> = contractSchemas();
 

@@ -2,8 +2,6 @@ import { aCasualtyReport, aDeploymentReport } from '../testing';
 import type { ReportType } from '../report-vocabulary';
 import { validateBatchEnvelope, validateCorrection, validateRetraction } from './report.validation';
 
- 
-
 const NOW = new Date('2026-01-01T00:00:00.000Z');
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MINUTE_MS = 60 * 1000;

@@ -8,8 +8,6 @@ import { LIMITS } from '../report-vocabulary';
 import { validateReport } from './report.validation';
 import type { FieldError } from './validation-result';
 
- 
-
 const NOW = new Date('2026-01-01T00:00:00.000Z');
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MINUTE_MS = 60 * 1000;

@@ -14,8 +14,6 @@ import { DtoClass, isRecord, nestedFieldOf } from './nested-fields';
 import { checkObject } from './validation-plan';
 import { FieldError, joinPath } from './validation-result';
 
- 
-
 /**
  * The plan runs the decorators' rules without class-validator's executor (for speed). This
  * holds it to what class-validator itself says: for bodies broken in every way, validateSync
