@@ -4,7 +4,7 @@ import { sharesValue } from './report-pattern';
 import type { CoOccurrenceRule } from './rule.types';
 import { durationMs } from './duration';
 import type { PatternRecords, RuleEvaluator, ScanResult } from './rule-evaluation';
-import { EvidenceSet, NO_MEASURES } from './rule-evaluation';
+import { EvidenceSet, mergeSorted, NO_MEASURES } from './rule-evaluation';
 
 /**
  * Co-occurrence: fires at each `a` report that has another report matching `b` within
@@ -74,10 +74,7 @@ export function coOccurrenceEvaluator(
       if (!withEvidence) return result;
       const a = anchors.toArray();
       const b = partners.toArray();
-      const all = new EvidenceSet();
-      for (const record of a) all.add(record);
-      for (const record of b) all.add(record);
-      result.evidence = all.toArray();
+      result.evidence = mergeSorted(a, b);
       result.roles = { a, b };
       return result;
     },

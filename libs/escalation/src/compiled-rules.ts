@@ -4,7 +4,7 @@ import { coOccurrenceEvaluator } from './co-occurrence-rule';
 import { durationMs } from './duration';
 import { isDetailsField } from './report-fields';
 import { PatternTable } from './report-pattern';
-import type { ReportRecord, SlotValue } from './report-record';
+import type { ReportRecord } from './report-record';
 import { FieldSlots, forEachValue } from './report-record';
 import type { RuleEvaluator, ScanResult } from './rule-evaluation';
 import type { Rule, RuleError, Scalar } from './rule.types';
@@ -102,12 +102,9 @@ export class CompiledRuleSet {
 
   renderSummary(rule: CompiledRule, theatre: string, scan: ScanResult): string {
     const { evidence } = scan;
-    const valuesOf = (path: string): Scalar[] => {
+    const eachValue = (path: string, visit: (value: Scalar) => void): void => {
       const slot = this.slots.slot(path);
-      const values: Scalar[] = [];
-      for (const record of evidence)
-        forEachValue(record.values[slot] as SlotValue, (v) => values.push(v));
-      return values;
+      for (const record of evidence) forEachValue(record.values[slot], visit);
     };
     return renderTemplate(rule.summary, ({ name, path }) => {
       switch (name) {
@@ -136,20 +133,25 @@ export class CompiledRuleSet {
         }
         case 'sum': {
           let total = 0;
-          for (const value of valuesOf(path as string))
-            if (typeof value === 'number') total += value;
+          eachValue(path as string, (v) => {
+            if (typeof v === 'number') total += v;
+          });
           return formatNumber(total);
         }
         case 'max': {
-          const numbers = valuesOf(path as string).filter(
-            (v): v is number => typeof v === 'number',
-          );
-          return numbers.length ? formatNumber(Math.max(...numbers)) : 'n/a';
+          let max = -Infinity;
+          eachValue(path as string, (v) => {
+            if (typeof v === 'number' && v > max) max = v;
+          });
+          return max === -Infinity ? 'n/a' : formatNumber(max);
         }
         case 'distinct':
-          return String(new Set(valuesOf(path as string)).size);
-        case 'values':
-          return distinctSorted(valuesOf(path as string)).join(', ') || 'none';
+        case 'values': {
+          const values = new Set<string>();
+          eachValue(path as string, (v) => values.add(String(v)));
+          if (name === 'distinct') return String(values.size);
+          return [...values].sort().join(', ') || 'none';
+        }
         default:
           return `{{${name}}}`;
       }
@@ -173,8 +175,4 @@ function formatTime(t: number): string {
 function formatNumber(value: number | null): string {
   if (value === null) return 'n/a';
   return Number.isInteger(value) ? String(value) : value.toFixed(1);
-}
-
-function distinctSorted(values: Scalar[]): string[] {
-  return [...new Set(values.map(String))].sort();
 }

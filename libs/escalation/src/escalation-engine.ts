@@ -7,6 +7,7 @@ import { isDetailsField } from './report-fields';
 import type { EngineEvent, ReportChange, SkipReason } from './report-event';
 import { readReportChange, recordedAtIso } from './report-event';
 import type { ReportRecord, SlotValue } from './report-record';
+import { evidenceEntry } from './report-record';
 import type { ScanResult } from './rule-evaluation';
 import type { Duration, Rule } from './rule.types';
 import type { EngineSnapshot } from './engine-snapshot';
@@ -111,7 +112,8 @@ export class EscalationEngine {
       }
       this.advanceWatermark(state, change.t);
     }
-    if (!state) return this.skip(event, 'unknown_report');
+    // A retraction in a theatre never seen: its report mattered to no rule.
+    if (!state) return [];
 
     const old = state.byId.get(change.reportId);
     let next = this.nextRecord(change, old);
@@ -119,7 +121,8 @@ export class EscalationEngine {
       next = undefined;
       if (!old) return this.skip(event, 'too_late');
     }
-    if (!old && !next) return change.kind === 'reported' ? [] : this.skip(event, 'unknown_report');
+    // Neither version matters to any rule (or the report was forgotten as too old).
+    if (!old && !next) return [];
     if (old && next && sameRecord(old, next)) return [];
     if (old) state.remove(old);
     if (next) state.insert(next);
@@ -226,14 +229,15 @@ export class EscalationEngine {
     const ruleAlerts = state.rules[rule.index];
     const changes: AlertChange[] = [];
 
-    const touched = new Set<TrackedAlert>();
+    // Alerts to rebuild, with their scan when their cover has not grown since.
+    const touched = new Map<TrackedAlert, ScanResult | undefined>();
     const resolved = new Set<TrackedAlert>();
     for (const tracked of ruleAlerts.alerts) {
       const { coverFrom, coverTo } = tracked;
       if (!ranges.some(([low, high]) => low <= coverTo && coverFrom <= high)) continue;
-      const scan = rule.evaluator.scan(state, coverFrom, coverTo, false);
+      const scan = rule.evaluator.scan(state, coverFrom, coverTo, true);
       if (scan.firings.length) {
-        touched.add(tracked);
+        touched.set(tracked, scan);
         continue;
       }
       resolved.add(tracked);
@@ -264,10 +268,10 @@ export class EscalationEngine {
         const toAfter = after ? after.firstFiring - t : Infinity;
         if (toBefore <= rule.cooldown && toBefore <= toAfter) {
           (before as TrackedAlert).coverTo = t;
-          touched.add(before as TrackedAlert);
+          touched.set(before as TrackedAlert, undefined);
         } else if (toAfter <= rule.cooldown) {
           (after as TrackedAlert).coverFrom = t;
-          touched.add(after as TrackedAlert);
+          touched.set(after as TrackedAlert, undefined);
         } else {
           ruleAlerts.raised++;
           const alertId = alertIdFor([
@@ -292,7 +296,9 @@ export class EscalationEngine {
 
     for (const tracked of alerts) {
       if (!touched.has(tracked) && !raised.has(tracked)) continue;
-      const scan = rule.evaluator.scan(state, tracked.coverFrom, tracked.coverTo, true);
+      const scan =
+        touched.get(tracked) ??
+        rule.evaluator.scan(state, tracked.coverFrom, tracked.coverTo, true);
       const { alertId, raisedAt: raisedFirst } = tracked.alert;
       const alert = this.buildAlert(rule, state.theatre, alertId, raisedFirst, scan);
       if (raised.has(tracked)) {
@@ -326,14 +332,10 @@ export class EscalationEngine {
       severity: rule.rule.severity,
       status: 'open',
       summary: this.compiled.renderSummary(rule, theatre, scan),
-      windowStart: new Date(evidence[0].t).toISOString(),
-      windowEnd: new Date(evidence[evidence.length - 1].t).toISOString(),
+      windowStart: evidenceEntry(evidence[0]).occurredAt,
+      windowEnd: evidenceEntry(evidence[evidence.length - 1]).occurredAt,
       raisedAt,
-      evidence: evidence.map((record) => ({
-        reportId: record.id,
-        type: record.type,
-        occurredAt: new Date(record.t).toISOString(),
-      })),
+      evidence: evidence.map(evidenceEntry),
     };
   }
 }
@@ -375,10 +377,12 @@ function sameAlert(a: Alert, b: Alert): boolean {
     a.windowEnd === b.windowEnd &&
     a.status === b.status &&
     a.evidence.length === b.evidence.length &&
-    a.evidence.every(
-      (item, index) =>
-        item.reportId === b.evidence[index].reportId &&
-        item.occurredAt === b.evidence[index].occurredAt,
-    )
+    a.evidence.every((item, index) => {
+      const other = b.evidence[index];
+      // Entries are shared per report version, so identity is the usual answer.
+      return (
+        item === other || (item.reportId === other.reportId && item.occurredAt === other.occurredAt)
+      );
+    })
   );
 }

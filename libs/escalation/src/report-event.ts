@@ -33,7 +33,12 @@ export type ReportChange =
     }
   | { kind: 'retracted'; theatre: string; reportId: string; type: ReportType; reason: string };
 
-export type SkipReason = 'not_a_report_event' | 'malformed' | 'too_late' | 'unknown_report';
+/**
+ * Why the engine passed over an event: not one of the report events; a report event without
+ * the fields the engine needs; or a report so far behind its theatre's newest one (more than
+ * lateness plus the longest rule horizon) that no alert the engine follows can depend on it.
+ */
+export type SkipReason = 'not_a_report_event' | 'malformed' | 'too_late';
 
 export function readReportChange(event: EngineEvent): ReportChange | SkipReason {
   const data = event.data;

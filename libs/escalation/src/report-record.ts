@@ -1,4 +1,5 @@
 import type { ReportType } from '@cm/contracts';
+import type { AlertEvidence } from './alert.types';
 import type { Scalar } from './rule.types';
 
 /**
@@ -19,6 +20,21 @@ export interface ReportRecord {
   readonly values: readonly SlotValue[];
   /** The indices of the patterns (PatternTable) this version of the report matches. */
   readonly patterns: readonly number[];
+  /**
+   * The report as alert evidence, made when it first becomes evidence and then shared by every
+   * alert that cites this version (frozen): most reports never become evidence, and those that
+   * do are cited again at each update of their alert.
+   */
+  entry?: AlertEvidence;
+}
+
+export function evidenceEntry(record: ReportRecord): AlertEvidence {
+  record.entry ??= Object.freeze({
+    reportId: record.id,
+    type: record.type,
+    occurredAt: new Date(record.t).toISOString(),
+  });
+  return record.entry;
 }
 
 /** Records in a theatre are ordered by event time, then id: a total, replayable order. */

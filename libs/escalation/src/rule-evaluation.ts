@@ -84,4 +84,26 @@ export class EvidenceSet {
   }
 }
 
+/** Two lists sorted by compareRecords, merged into one, each record once. */
+export function mergeSorted(
+  a: readonly ReportRecord[],
+  b: readonly ReportRecord[],
+): ReportRecord[] {
+  if (b.length === 0) return a.slice();
+  if (a.length === 0) return b.slice();
+  const merged: ReportRecord[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length) merged.push(a[i++]);
+    else if (i >= a.length) merged.push(b[j++]);
+    else if (a[i] === b[j]) {
+      merged.push(a[i++]);
+      j++;
+    } else if (compareRecords(a[i], b[j]) <= 0) merged.push(a[i++]);
+    else merged.push(b[j++]);
+  }
+  return merged;
+}
+
 export const NO_MEASURES: FiringMeasures = Object.freeze({});

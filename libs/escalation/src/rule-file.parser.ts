@@ -26,14 +26,14 @@ export function parseRuleFiles(files: readonly RuleFile[]): RuleFilesResult {
     const lines = new LineCounter();
     const document = parseDocument(file.content, { lineCounter: lines, prettyErrors: false });
     if (document.errors.length) {
-      for (const error of document.errors) {
-        errors.push({
-          file: file.name,
-          path: '',
-          line: lines.linePos(error.pos[0]).line,
-          message: `is not valid YAML: ${error.message.split('\n')[0]}`,
-        });
-      }
+      // The first error is the one to fix; the ones after it are mostly its echoes.
+      const [error] = document.errors;
+      errors.push({
+        file: file.name,
+        path: '',
+        line: lines.linePos(error.pos[0]).line,
+        message: `is not valid YAML: ${error.message.split('\n')[0]}`,
+      });
       continue;
     }
     const content: unknown = document.toJS({ maxAliasCount: 100 });
