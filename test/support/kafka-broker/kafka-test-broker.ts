@@ -1,0 +1,183 @@
+/**
+ * A Kafka wire-protocol TEST HARNESS, NOT A PRODUCT.
+ *
+ * One node, in memory, on a loopback port, speaking enough of the Kafka protocol for kafkajs
+ * 2.2.4 (producer, idempotent producer, consumer groups, admin topics) and for kcat/librdkafka
+ * consuming a partition. It exists because no Kafka broker can be installed on the CI machines.
+ * No replication, transactions, compaction, retention, quotas, SASL or TLS: see
+ * docs/KAFKA-TEST-BROKER.md for what it implements and how to use it.
+ *
+ * Layers: connection.ts frames requests; apis/ holds one module per API (request decoder,
+ * response encoder, handler); log-store.ts keeps the partitions' batches and the idempotent
+ * producers' sequences; group-coordinator.ts runs group membership and committed offsets.
+ */
+import { createServer, type Server } from 'node:net';
+import { apis, encodeApiVersionsResponse, type BrokerState } from './apis';
+import { BrokerConnection, type IncomingRequest } from './connection';
+import { GroupCoordinator } from './group-coordinator';
+import { LogStore, type AppendEvent, type StoredRecord } from './log-store';
+import { ApiKey } from './protocol/api-keys';
+import { ErrorCode } from './protocol/error-codes';
+import { ProtocolError } from './protocol/reader';
+
+export type { AppendEvent, StoredRecord } from './log-store';
+export type { RecordHeader } from './protocol/record-batch';
+
+export interface KafkaTestBrokerOptions {
+  /** 0 (the default) picks a free port; comeBack() reuses whichever port was bound. */
+  port?: number;
+  /** Loopback by default; also the host advertised in Metadata and FindCoordinator. */
+  host?: string;
+  /** Create unknown topics on a Metadata request, as Kafka's default config does (true). */
+  autoCreateTopics?: boolean;
+  /** Partitions of auto-created topics and of CreateTopics with -1 partitions (1). */
+  defaultPartitions?: number;
+}
+
+const NODE_ID = 1;
+const FIRST_PRODUCER_ID = 1000;
+
+export class KafkaTestBroker {
+  /** Requests the broker could not serve (bad frames, unimplemented versions): tests assert none. */
+  readonly errors: Error[] = [];
+  private readonly log = new LogStore();
+  private readonly groups = new GroupCoordinator();
+  private readonly connections = new Set<BrokerConnection>();
+  private readonly host: string;
+  private port: number;
+  private server: Server | null = null;
+  private readonly autoCreateTopics: boolean;
+  private readonly defaultPartitions: number;
+  private producerIds = FIRST_PRODUCER_ID;
+
+  private constructor(options: KafkaTestBrokerOptions) {
+    this.host = options.host ?? '127.0.0.1';
+    this.port = options.port ?? 0;
+    const defaultPartitions = options.defaultPartitions ?? 1;
+    if (!Number.isInteger(defaultPartitions) || defaultPartitions < 1) {
+      throw new Error(`defaultPartitions must be a positive integer, not ${defaultPartitions}`);
+    }
+    this.autoCreateTopics = options.autoCreateTopics ?? true;
+    this.defaultPartitions = defaultPartitions;
+  }
+
+  static async start(options: KafkaTestBrokerOptions = {}): Promise<KafkaTestBroker> {
+    const broker = new KafkaTestBroker(options);
+    await broker.listen();
+    return broker;
+  }
+
+  /** The bootstrap list for a client, e.g. ['127.0.0.1:41234']. */
+  get brokers(): string[] {
+    return [`${this.host}:${this.port}`];
+  }
+
+  createTopic(name: string, partitions = this.defaultPartitions): void {
+    this.log.createTopic(name, partitions);
+  }
+
+  /** What the log holds, in partition then offset order: for assertions. */
+  records(topic: string, partition?: number): StoredRecord[] {
+    const stored = this.log.topic(topic);
+    if (!stored) throw new Error(`no topic ${topic} on the test broker`);
+    const partitions = partition === undefined ? stored.partitions : [stored.partitions[partition]];
+    if (partitions.some((p) => p === undefined)) {
+      throw new Error(`topic ${topic} has no partition ${partition}`);
+    }
+    return partitions.flatMap((p) => p.records());
+  }
+
+  /** The group's committed offset for a partition, if any: for assertions. */
+  committedOffset(groupId: string, topic: string, partition: number): number | undefined {
+    return this.groups.committed(groupId, topic, partition)?.offset;
+  }
+
+  /**
+   * Calls `listener` synchronously after each batch is stored and before the producer is
+   * answered: a test can call goAway() there to lose the answer to a stored batch.
+   */
+  onAppend(listener: (event: AppendEvent) => void): () => void {
+    return this.log.onAppend(listener);
+  }
+
+  /**
+   * As a broker that crashed: every connection dropped and the port closed. The log, the
+   * committed offsets and the groups stay, as a restarted broker would find them on disk.
+   */
+  async goAway(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = null;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const connection of this.connections) connection.destroy();
+    this.connections.clear();
+    await closed;
+  }
+
+  /** Listens again on the same port, with everything stored before goAway(). */
+  async comeBack(): Promise<void> {
+    if (this.server) return;
+    await this.listen();
+  }
+
+  async stop(): Promise<void> {
+    await this.goAway();
+    this.groups.close();
+  }
+
+  private listen(): Promise<void> {
+    const server = createServer((socket) => {
+      const connection = new BrokerConnection(
+        socket,
+        (request) => this.dispatch(request),
+        (error) => this.report(error),
+      );
+      this.connections.add(connection);
+      socket.on('close', () => this.connections.delete(connection));
+    });
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, this.host, () => {
+        server.off('error', reject);
+        const address = server.address();
+        if (address && typeof address === 'object') this.port = address.port;
+        this.server = server;
+        resolve();
+      });
+    });
+  }
+
+  private async dispatch(request: IncomingRequest): Promise<Buffer | null> {
+    const { apiKey, apiVersion } = request.header;
+    const api = apis.find((candidate) => candidate.apiKey === apiKey);
+    if (apiKey === ApiKey.ApiVersions && api && apiVersion > api.maxVersion) {
+      return encodeApiVersionsResponse(ErrorCode.UNSUPPORTED_VERSION, apis, 0);
+    }
+    if (!api || apiVersion < api.minVersion || apiVersion > api.maxVersion) {
+      throw new ProtocolError(
+        `API key ${apiKey} v${apiVersion} is not implemented (client ${request.header.clientId})`,
+      );
+    }
+    return api.handle({ ...request, version: apiVersion, broker: this.brokerState() });
+  }
+
+  private brokerState(): BrokerState {
+    return {
+      nodeId: NODE_ID,
+      host: this.host,
+      port: this.port,
+      clusterId: 'kafka-test-broker',
+      autoCreateTopics: this.autoCreateTopics,
+      defaultPartitions: this.defaultPartitions,
+      log: this.log,
+      groups: this.groups,
+      apis,
+      nextProducerId: () => this.producerIds++,
+    };
+  }
+
+  private report(error: Error): void {
+    this.errors.push(error);
+    console.warn(`kafka-test-broker: ${error.message}`);
+  }
+}
