@@ -92,6 +92,11 @@ export class KafkaTestBroker {
     return this.groups.committed(groupId, topic, partition)?.offset;
   }
 
+  /** Fetches parked in a long poll right now: lets a test produce once a fetch really waits. */
+  get parkedFetches(): number {
+    return this.log.waiting;
+  }
+
   /**
    * Calls `listener` synchronously after each batch is stored and before the producer is
    * answered: a test can call goAway() there to lose the answer to a stored batch.

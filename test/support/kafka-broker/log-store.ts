@@ -268,6 +268,11 @@ export class LogStore {
     return () => this.appendListeners.delete(listener);
   }
 
+  /** How many long-polling fetches are waiting for an append. */
+  get waiting(): number {
+    return this.waiters.size;
+  }
+
   /** Resolves when one of the partitions gets a batch, the time is up, or `signal` aborts. */
   waitForAppend(keys: ReadonlySet<string>, timeoutMs: number, signal: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
