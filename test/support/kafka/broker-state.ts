@@ -55,6 +55,11 @@ export class BrokerState {
     return this.nextProducerId++;
   }
 
+  /** How many long-polling fetches are waiting for data. */
+  get waitingFetches(): number {
+    return this.waiters.size;
+  }
+
   /** Wakes every waiting long poll (called after each append). */
   notifyAppended(): void {
     const waiters = this.waiters;

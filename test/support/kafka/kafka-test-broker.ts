@@ -14,10 +14,17 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { apiVersionsApi } from './apis/api-versions';
 import { createTopicsApi } from './apis/create-topics';
 import { fetchApi } from './apis/fetch';
+import { findCoordinatorApi } from './apis/find-coordinator';
+import { heartbeatApi } from './apis/heartbeat';
 import { initProducerIdApi } from './apis/init-producer-id';
+import { joinGroupApi } from './apis/join-group';
+import { leaveGroupApi } from './apis/leave-group';
 import { listOffsetsApi } from './apis/list-offsets';
 import { metadataApi } from './apis/metadata';
+import { offsetCommitApi } from './apis/offset-commit';
+import { offsetFetchApi } from './apis/offset-fetch';
 import { produceApi } from './apis/produce';
+import { syncGroupApi } from './apis/sync-group';
 import { BrokerState } from './broker-state';
 import { Connection } from './connection';
 import type { LogRecord } from './partition-log';
@@ -53,6 +60,13 @@ export class KafkaTestBroker {
       fetchApi,
       listOffsetsApi,
       metadataApi,
+      offsetCommitApi,
+      offsetFetchApi,
+      findCoordinatorApi,
+      joinGroupApi,
+      heartbeatApi,
+      leaveGroupApi,
+      syncGroupApi,
       createTopicsApi,
       initProducerIdApi,
     ];
@@ -111,6 +125,16 @@ export class KafkaTestBroker {
   /** Committed offset of a group for a partition, or undefined. */
   committedOffset(groupId: string, topic: string, partition: number): number | undefined {
     return this.state.groups.committedOffset(groupId, topic, partition);
+  }
+
+  /** A group's phase, generation, leader and member ids (undefined for an unknown group). */
+  group(groupId: string) {
+    return this.state.groups.describe(groupId);
+  }
+
+  /** How many Fetch requests are parked in a long poll right now. */
+  pendingFetches(): number {
+    return this.state.waitingFetches;
   }
 
   /** Simulates an outage: destroys every connection and closes the port. Logs and offsets stay. */
