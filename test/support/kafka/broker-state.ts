@@ -20,6 +20,8 @@ export class BrokerState {
   readonly topics = new Map<string, PartitionLog[]>();
   readonly groups = new GroupCoordinator();
   private nextProducerId = 1000n;
+  /** Test hook: this many Produce requests are appended, then their connection is dropped. */
+  dropProduceResponses = 0;
   private waiters = new Set<() => void>();
 
   constructor(readonly options: BrokerOptions) {}

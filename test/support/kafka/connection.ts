@@ -80,7 +80,12 @@ export class Connection {
         this.destroy();
         return;
       }
-      body = await api.handle(decoder, { header, state: this.state, closed: this.closed });
+      body = await api.handle(decoder, {
+        header,
+        state: this.state,
+        closed: this.closed,
+        dropConnection: () => this.destroy(),
+      });
     } catch (error) {
       this.log(`${api?.name ?? header.apiKey} v${header.apiVersion} failed: ${String(error)}`);
       this.destroy();

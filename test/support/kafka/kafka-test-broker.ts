@@ -137,6 +137,14 @@ export class KafkaTestBroker {
     return this.state.waitingFetches;
   }
 
+  /**
+   * Test hook: the next `count` Produce requests are appended, then their connection is destroyed
+   * instead of answered — a lost acknowledgement, which an idempotent producer retries.
+   */
+  dropProduceResponses(count: number): void {
+    this.state.dropProduceResponses = count;
+  }
+
   /** Simulates an outage: destroys every connection and closes the port. Logs and offsets stay. */
   async goAway(): Promise<void> {
     const server = this.server;

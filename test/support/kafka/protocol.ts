@@ -56,6 +56,8 @@ export interface RequestContext {
   state: BrokerState;
   /** Resolves when the connection the request came on closes (long polls and joins stop waiting). */
   closed: Promise<void>;
+  /** Destroys the connection (test hooks that simulate a lost response). */
+  dropConnection: () => void;
 }
 
 /** One API: decodes its request body and encodes the response body; `null` = send no response. */

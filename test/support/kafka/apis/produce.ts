@@ -10,7 +10,7 @@ export const produceApi: ApiModule = {
   name: 'Produce',
   minVersion: 3,
   maxVersion: 3,
-  handle(body, { state }) {
+  handle(body, { state, dropConnection }) {
     body.readString(); // transactional_id
     const acks = body.readInt16();
     body.readInt32(); // timeout
@@ -32,6 +32,11 @@ export const produceApi: ApiModule = {
       return { name, partitions };
     });
     if (appended) state.notifyAppended();
+    if (state.dropProduceResponses > 0) {
+      state.dropProduceResponses -= 1;
+      dropConnection(); // a lost response: appended, never acknowledged
+      return null;
+    }
     if (acks === 0) return null;
     return new Encoder()
       .writeArray(
