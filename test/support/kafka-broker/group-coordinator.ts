@@ -144,6 +144,16 @@ export class GroupCoordinator {
     return new Promise((resolve) => {
       // A member waiting in JoinGroup is not expected to heartbeat.
       clearTimeout(member.sessionTimer);
+      // A second join of the same member (say, from a new connection) supersedes the first,
+      // whose connection would otherwise wait forever for its answer.
+      member.awaitingJoin?.({
+        errorCode: ErrorCode.REBALANCE_IN_PROGRESS,
+        generationId: -1,
+        protocolName: '',
+        leaderId: '',
+        memberId,
+        members: [],
+      });
       member.awaitingJoin = resolve;
       if (group.state !== 'PreparingRebalance') this.prepareRebalance(group);
       this.tryCompleteJoin(group);

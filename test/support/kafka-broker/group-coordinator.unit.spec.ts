@@ -120,6 +120,17 @@ describe('GroupCoordinator', () => {
     );
   });
 
+  it('answers a superseded join of the same member instead of leaving it waiting', async () => {
+    const { a, b } = await stableGroupOfTwo();
+    const firstTry = groups.join(joinRequest(a, 'a'));
+    const secondTry = groups.join(joinRequest(a, 'a'));
+
+    await expect(firstTry).resolves.toMatchObject({ errorCode: ErrorCode.REBALANCE_IN_PROGRESS });
+    const [joinedA, joinedB] = await Promise.all([secondTry, groups.join(joinRequest(b, 'b'))]);
+    expect(joinedA.errorCode).toBe(ErrorCode.NONE);
+    expect(joinedB.generationId).toBe(joinedA.generationId);
+  });
+
   it('refuses a stale generation and an unknown member', async () => {
     const { a, generation } = await stableGroupOfTwo();
 
