@@ -5,7 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import type { BrokerState } from './broker-state';
-import { type ApiModule, Decoder, type Encoder, type RequestHeader } from './protocol';
+import { ApiKey, type ApiModule, Decoder, type Encoder, type RequestHeader } from './protocol';
 
 const MAX_FRAME = 100 * 1024 * 1024;
 
@@ -75,7 +75,7 @@ export class Connection {
       const versionOk = header.apiVersion >= api.minVersion && header.apiVersion <= api.maxVersion;
       // ApiVersions answers any version itself (UNSUPPORTED_VERSION in a v0 body); for the other
       // APIs a version outside the advertised range is a client bug: close, as Kafka does.
-      if (!versionOk && header.apiKey !== 18) {
+      if (!versionOk && header.apiKey !== ApiKey.ApiVersions) {
         this.log(`unsupported ${api.name} v${header.apiVersion}; closing`);
         this.destroy();
         return;

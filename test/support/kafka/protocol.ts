@@ -87,15 +87,3 @@ export function readInt64AsNumber(decoder: Decoder): number {
 export function readStr(decoder: Decoder): string {
   return decoder.readString() ?? '';
 }
-
-export function encodeArray<T>(items: readonly T[], encode: (item: T) => Encoder): Encoder[] {
-  return items.map(encode);
-}
-
-/** Resolves after `ms`, or earlier when `signal` resolves; never rejects. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    timer.unref?.();
-  });
-}
