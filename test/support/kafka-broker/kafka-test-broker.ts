@@ -5,7 +5,7 @@
  * 2.2.4 (producer, idempotent producer, consumer groups, admin topics) and for kcat/librdkafka
  * consuming a partition. It exists because no Kafka broker can be installed on the CI machines.
  * No replication, transactions, compaction, retention, quotas, SASL or TLS: see
- * README.md beside this file for what it implements and how to use it.
+ * docs/KAFKA-TEST-BROKER.md for what it implements and how to use it.
  *
  * Layers: connection.ts frames requests; apis/ holds one module per API (request decoder,
  * response encoder, handler); log-store.ts keeps the partitions' batches and the idempotent
