@@ -5,7 +5,7 @@ import { durationMs } from './duration';
 import { isDetailsField } from './report-fields';
 import { PatternTable } from './report-pattern';
 import type { ReportRecord } from './report-record';
-import { FieldSlots, forEachValue } from './report-record';
+import { FieldSlots } from './report-record';
 import type { RuleEvaluator, ScanResult } from './rule-evaluation';
 import type { Rule, RuleError, Scalar } from './rule.types';
 import { parseRules } from './rule.validation';
@@ -104,7 +104,12 @@ export class CompiledRuleSet {
     const { evidence } = scan;
     const eachValue = (path: string, visit: (value: Scalar) => void): void => {
       const slot = this.slots.slot(path);
-      for (const record of evidence) forEachValue(record.values[slot], visit);
+      for (let index = 0; index < evidence.length; index++) {
+        const value = evidence[index].values[slot];
+        if (value === null) continue;
+        if (Array.isArray(value)) for (const item of value) visit(item);
+        else visit(value);
+      }
     };
     return renderTemplate(rule.summary, ({ name, path }) => {
       switch (name) {
@@ -147,10 +152,10 @@ export class CompiledRuleSet {
         }
         case 'distinct':
         case 'values': {
-          const values = new Set<string>();
-          eachValue(path as string, (v) => values.add(String(v)));
+          const values = new Set<Scalar>();
+          eachValue(path as string, (v) => values.add(v));
           if (name === 'distinct') return String(values.size);
-          return [...values].sort().join(', ') || 'none';
+          return [...values].map(String).sort().join(', ') || 'none';
         }
         default:
           return `{{${name}}}`;

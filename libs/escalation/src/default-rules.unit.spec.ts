@@ -301,14 +301,19 @@ describe('sanctions-precondition', () => {
 });
 
 describe('casualty-spike', () => {
-  // Weekly tallies of civilians killed in one oblast, as a monitoring mission reports them.
+  // Weekly tallies of civilians killed in one oblast, as its military administration gives them.
   const weekly = (index: number, occurredAt: string, best: number, cumulative = false) =>
     aCasualtyReport({
-      reportId: `hrmmu-civilians-killed-${index}`,
+      reportId: `kharkiv-civilians-killed-${index}`,
       occurredAt,
       reportedAt: occurredAt,
       occurredPrecision: 'week',
-      source: { name: 'UN HRMMU', kind: 'ngo', reliability: 'A', credibility: 2 },
+      source: {
+        name: 'Kharkiv Oblast Military Administration',
+        kind: 'government',
+        reliability: 'B',
+        credibility: 2,
+      },
       details: { party: 'UA', category: 'killed', civilian: true, count: { best }, cumulative },
     });
   const T = '2025-04-06T00:00:00.000Z';
@@ -320,7 +325,7 @@ describe('casualty-spike', () => {
       [
         'raised',
         '120 casualties in the 7 days to 2025-04-06T00:00Z against a weekly mean of 40 over the ' +
-          '28 days before (ratio 3x; parties UA): hrmmu-civilians-killed-5',
+          '28 days before (ratio 3x; parties UA): kharkiv-civilians-killed-5',
       ],
     ]);
   });

@@ -48,12 +48,19 @@ export class SnapshotMismatchError extends Error {
   }
 }
 
+/**
+ * Reports' values and alerts are never changed in place by the engine (a change makes new
+ * ones), so the snapshot shares them rather than copying a large state: treat it as read-only.
+ */
 export function writeSnapshot(
   theatres: ReadonlyMap<string, TheatreState>,
   compiled: CompiledRuleSet,
   latenessMs: number,
+  only?: readonly string[],
 ): EngineSnapshot {
-  const names = [...theatres.keys()].sort();
+  const names = (
+    only ? [...new Set(only)].filter((name) => theatres.has(name)) : [...theatres.keys()]
+  ).sort();
   return {
     format: SNAPSHOT_FORMAT,
     version: SNAPSHOT_VERSION,
@@ -71,7 +78,7 @@ export function writeSnapshot(
             record.id,
             record.type,
             record.t,
-            copy(record.values) as SlotValue[],
+            record.values as SlotValue[],
           ]),
         rules: compiled.rules.map((rule) => {
           const alerts = state.rules[rule.index];
@@ -82,7 +89,7 @@ export function writeSnapshot(
               firstFiring: tracked.firstFiring,
               coverFrom: tracked.coverFrom,
               coverTo: tracked.coverTo,
-              alert: copy(tracked.alert),
+              alert: tracked.alert,
             })),
           };
         }),
@@ -91,6 +98,7 @@ export function writeSnapshot(
   };
 }
 
+/** Restoring takes the snapshot's objects over: do not change it afterwards. */
 export function readSnapshot(
   snapshot: EngineSnapshot,
   compiled: CompiledRuleSet,
@@ -128,7 +136,7 @@ export function readSnapshot(
         id,
         type,
         t,
-        values: copy(values),
+        values,
         patterns: compiled.patterns.matching(type, values),
       };
       state.insert(record);
@@ -142,14 +150,9 @@ export function readSnapshot(
         firstFiring: tracked.firstFiring,
         coverFrom: tracked.coverFrom,
         coverTo: tracked.coverTo,
-        alert: copy(tracked.alert),
+        alert: tracked.alert,
       }));
     });
     return state;
   });
-}
-
-/** A deep copy of plain JSON, so that a snapshot and the engine never share objects. */
-function copy<T>(value: T): T {
-  return structuredClone(value);
 }

@@ -61,7 +61,8 @@ export class EscalationEngine {
   }
 
   /**
-   * An engine in the state `snapshot` recorded, for the same rules and lateness.
+   * An engine in the state `snapshot` recorded, for the same rules and lateness. It takes the
+   * snapshot's objects over: do not change the snapshot afterwards.
    * @throws SnapshotMismatchError when the snapshot was taken with other rules, another
    * lateness or another snapshot format: rebuild by replaying events from the start instead.
    */
@@ -82,9 +83,14 @@ export class EscalationEngine {
     return this.compiled.rules.map((compiled) => compiled.rule);
   }
 
-  /** Plain JSON of the whole state; `restore` of it gives an engine that snapshots equal. */
-  snapshot(): EngineSnapshot {
-    return writeSnapshot(this.theatres, this.compiled, this.latenessMs);
+  /**
+   * The state as plain JSON (read-only: it shares the engine's immutable values); `restore` of
+   * it gives an engine whose snapshot is equal. With `theatres`, only theatres among those:
+   * theatres are independent, so the alerter may store each theatre's part on its own (only
+   * those its last events touched) and restore from their union.
+   */
+  snapshot(theatres?: readonly string[]): EngineSnapshot {
+    return writeSnapshot(this.theatres, this.compiled, this.latenessMs, theatres);
   }
 
   /** The alerts the engine still follows (open, and recent enough to change), by theatre. */
@@ -197,7 +203,7 @@ export class EscalationEngine {
     const before = this.day(state);
     state.watermark = t;
     if (this.day(state) === before) return;
-    state.forgetBefore(this.forgetBound(state));
+    state.forgetBefore(this.forgetBound(state), this.compiled.keepsUnmatched);
     // An alert whose whole cover lies before the open windows can never change again: it is
     // final, and the engine lets it go (the alerter keeps it).
     for (const rule of this.compiled.rules) {

@@ -65,12 +65,18 @@ export class TheatreState implements PatternRecords {
     }
   }
 
-  /** Forgets every report that occurred before `bound`. */
-  forgetBefore(bound: number): void {
+  /**
+   * Forgets every report that occurred before `bound`. Kept reports are all in some pattern's
+   * list unless `keepsUnmatched`, so the lists' heads name them without a walk over all.
+   */
+  forgetBefore(bound: number, keepsUnmatched: boolean): void {
     for (const list of this.lists) {
       const cut = firstAtOrAfter(list, bound);
+      for (let index = 0; index < cut; index++) this.byId.delete(list[index].id);
       if (cut > 0) list.splice(0, cut);
     }
-    for (const [id, record] of this.byId) if (record.t < bound) this.byId.delete(id);
+    if (keepsUnmatched) {
+      for (const [id, record] of this.byId) if (record.t < bound) this.byId.delete(id);
+    }
   }
 }
