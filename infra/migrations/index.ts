@@ -1,4 +1,5 @@
 import { EventStore1764000000000 } from './1764000000000-event-store';
+import { ReadModels1764100000000 } from './1764100000000-read-models';
 
 /** Every migration, oldest first. A new file is added here, never edited after it lands. */
-export const migrations = [EventStore1764000000000];
+export const migrations = [EventStore1764000000000, ReadModels1764100000000];
