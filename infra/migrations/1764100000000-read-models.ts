@@ -7,6 +7,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * its count reaches zero, so live projection and a rebuild leave identical tables.
  * List rows page by (occurred_at, report_id), the stable keyset; `report` is the report's
  * current state (envelope with the corrected details and occurredAt) as the API returns it.
+ * Report ids sort bytewise (COLLATE "C"), as JavaScript compares strings, so keyset pages and
+ * tie-breaks agree between SQL and the pure projections.
  */
 export class ReadModels1764100000000 implements MigrationInterface {
   name = 'ReadModels1764100000000';
@@ -25,7 +27,7 @@ export class ReadModels1764100000000 implements MigrationInterface {
 
     await queryRunner.query(`
       CREATE TABLE rm_deployments (
-        report_id       text PRIMARY KEY,
+        report_id       text COLLATE "C" PRIMARY KEY,
         theatre         text NOT NULL,
         version         integer NOT NULL,
         position        bigint NOT NULL,
@@ -74,7 +76,7 @@ export class ReadModels1764100000000 implements MigrationInterface {
 
     await queryRunner.query(`
       CREATE TABLE rm_casualties (
-        report_id           text PRIMARY KEY,
+        report_id           text COLLATE "C" PRIMARY KEY,
         theatre             text NOT NULL,
         version             integer NOT NULL,
         position            bigint NOT NULL,
@@ -123,7 +125,7 @@ export class ReadModels1764100000000 implements MigrationInterface {
         category     text NOT NULL,
         civilian     boolean NOT NULL,
         source_name  text NOT NULL,
-        report_id    text NOT NULL,
+        report_id    text COLLATE "C" NOT NULL,
         occurred_at  timestamptz NOT NULL,
         reliability  text NOT NULL,
         credibility  smallint NOT NULL,
@@ -135,7 +137,7 @@ export class ReadModels1764100000000 implements MigrationInterface {
 
     await queryRunner.query(`
       CREATE TABLE rm_ceasefire_violations (
-        report_id       text PRIMARY KEY,
+        report_id       text COLLATE "C" PRIMARY KEY,
         theatre         text NOT NULL,
         version         integer NOT NULL,
         position        bigint NOT NULL,
@@ -163,7 +165,7 @@ export class ReadModels1764100000000 implements MigrationInterface {
 
     await queryRunner.query(`
       CREATE TABLE rm_sanction_demands (
-        report_id        text PRIMARY KEY,
+        report_id        text COLLATE "C" PRIMARY KEY,
         theatre          text NOT NULL,
         version          integer NOT NULL,
         position         bigint NOT NULL,
