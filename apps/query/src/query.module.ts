@@ -1,5 +1,11 @@
 import { Module } from '@nestjs/common';
+import { EventStoreModule } from '@cm/platform';
+import { EventFeedController } from './events/event-feed.controller';
+import { RulesHttpModule } from './rules/rules-http.module';
 
 /** HTTP reads: read models, the event feed, the alerts API and stream, rules and backtest. */
-@Module({})
+@Module({
+  imports: [EventStoreModule, RulesHttpModule],
+  controllers: [EventFeedController],
+})
 export class QueryModule {}

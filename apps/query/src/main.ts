@@ -1,0 +1,17 @@
+import 'reflect-metadata';
+import { contractSchemas } from '@cm/contracts';
+import { PlatformModule, runService } from '@cm/platform';
+import { QueryModule } from './query.module';
+
+/** The query service alone (distributed mode): reads over REST, no writes. */
+void runService({
+  name: 'query',
+  http: { title: 'Conflict monitor: query', schemas: contractSchemas() },
+  rootModule: ({ config, database }) => ({
+    module: class QueryAppModule {},
+    imports: [
+      PlatformModule.forRoot({ config, databaseUrl: database.url, serviceName: 'query' }),
+      QueryModule,
+    ],
+  }),
+});

@@ -1,0 +1,42 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ACTIVE_RULES } from '@cm/alerter';
+import type { ActiveRules } from '@cm/alerter';
+import { backtestAsync } from '@cm/escalation';
+import type { Alert } from '@cm/escalation';
+import { PostgresEventStore } from '@cm/event-store';
+import type { BacktestRequest } from './backtest-request';
+import { storedHistory } from './stored-history';
+
+const PAGE_SIZE = 1000;
+
+export interface BacktestResult {
+  /** The alerts the rules would have raised, in their final state, in the order raised. */
+  items: Alert[];
+  /** The ids of the rules that ran. */
+  rules: string[];
+  /** The history ran through this position: the store's head when the backtest began. */
+  throughPosition: number;
+}
+
+/**
+ * Runs rules over the stored history with the alerter's own engine and writes nothing: no
+ * alert, no checkpoint. The engine is a fresh one, so the active alerter is not disturbed.
+ */
+@Injectable()
+export class RuleBacktestService {
+  constructor(
+    private readonly store: PostgresEventStore,
+    @Inject(ACTIVE_RULES) private readonly active: ActiveRules,
+  ) {}
+
+  async run(request: BacktestRequest): Promise<BacktestResult> {
+    const rules = request.rules ?? this.active.rules;
+    const throughPosition = await this.store.headPosition();
+    const items = await backtestAsync(
+      rules,
+      storedHistory(this.store, { throughPosition, pageSize: PAGE_SIZE }),
+      { theatre: request.theatre, from: request.from, to: request.to },
+    );
+    return { items, rules: rules.map((rule) => rule.id), throughPosition };
+  }
+}
