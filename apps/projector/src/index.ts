@@ -1,1 +1,2 @@
 export { ProjectorModule } from './projector.module';
+export { ProjectorService } from './projector.service';

@@ -1,0 +1,133 @@
+import {
+  compareCheckpoints,
+  loadCheckpoint,
+  saveCheckpoint,
+  START,
+  startSubscription,
+  type Checkpoint,
+} from '@cm/event-store';
+import type { Pool } from 'pg';
+import { ReadModelWriter } from './read-model-writer';
+import { READ_MODEL_TABLES } from './report-tables';
+
+/** The projector's subscription (and checkpoint) name. */
+export const PROJECTOR_SUBSCRIPTION = 'projector';
+
+/**
+ * Empties the read models and moves the projector's checkpoint back to the start, in one
+ * transaction. Safe while a projector runs elsewhere: TRUNCATE waits for a batch in flight
+ * to commit, and a batch that read the old checkpoint cannot commit afterwards because its
+ * checkpoint update only matches the checkpoint it started from (see the event store's
+ * ADVANCE_CHECKPOINT), so it rolls back and starts again from position 0.
+ */
+export async function resetReadModels(
+  pool: Pool,
+  subscription: string = PROJECTOR_SUBSCRIPTION,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await resetOnce(pool, subscription);
+    } catch (error) {
+      // TRUNCATE locks the tables one by one; a batch in flight may hold one it wants.
+      if ((error as { code?: string }).code !== DEADLOCK_DETECTED || attempt >= 5) throw error;
+    }
+  }
+}
+
+const DEADLOCK_DETECTED = '40P01';
+
+async function resetOnce(pool: Pool, subscription: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`TRUNCATE ${READ_MODEL_TABLES.join(', ')}`);
+    await saveCheckpoint(client, subscription, START);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+export interface RebuildProgress {
+  /** Position of the last event the projector has handled. */
+  position: number;
+  /** The head's position when the rebuild started. */
+  head: number;
+}
+
+export interface RebuildOptions {
+  subscription?: string;
+  /** Events per batch of this process's projector (default 2000). */
+  batchSize?: number;
+  onProgress?: (progress: RebuildProgress) => void;
+  /** Gives up when the checkpoint stops moving for this long (default 60 s). */
+  stallTimeoutMs?: number;
+}
+
+export interface RebuildResult {
+  /** Events in the store up to the head when the rebuild started. */
+  events: number;
+  head: number;
+  elapsedMs: number;
+}
+
+/**
+ * Empties the read models and replays every event from position 0 up to the head at the
+ * start, with the projector's own subscription: in this process, or in a projector already
+ * running elsewhere (it holds the subscription's lock; this one then waits on standby and
+ * watches the shared checkpoint).
+ */
+export async function rebuildReadModels(
+  pool: Pool,
+  options: RebuildOptions = {},
+): Promise<RebuildResult> {
+  const name = options.subscription ?? PROJECTOR_SUBSCRIPTION;
+  const started = performance.now();
+  const { rows } = await pool.query<{ transaction_id: string; position: string; count: string }>(
+    `SELECT (SELECT transaction_id::text FROM events ORDER BY transaction_id DESC, position DESC LIMIT 1) AS transaction_id,
+            (SELECT max(position) FROM events)::text AS position,
+            (SELECT count(*) FROM events)::text AS count`,
+  );
+  const head: Checkpoint = {
+    position: Number(rows[0].position ?? 0),
+    transactionId: rows[0].transaction_id ?? '0',
+  };
+  await resetReadModels(pool, name);
+  const writer = new ReadModelWriter();
+  const subscription = await startSubscription({
+    pool,
+    name,
+    batchSize: options.batchSize ?? 2000,
+    handle: async (events, tx) => {
+      await writer.apply(tx, events);
+    },
+    pollIntervalMs: 200,
+  });
+  try {
+    const stallTimeoutMs = options.stallTimeoutMs ?? 60_000;
+    let last = START;
+    let lastMovedAt = performance.now();
+    for (;;) {
+      const checkpoint = await loadCheckpoint(pool, name);
+      options.onProgress?.({ position: checkpoint.position, head: head.position });
+      if (compareCheckpoints(checkpoint, head) >= 0) break;
+      if (compareCheckpoints(checkpoint, last) !== 0) {
+        last = checkpoint;
+        lastMovedAt = performance.now();
+      } else if (performance.now() - lastMovedAt > stallTimeoutMs) {
+        throw new Error(`Rebuild stalled at position ${checkpoint.position} of ${head.position}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    await subscription.stop();
+  }
+  return {
+    events: Number(rows[0].count),
+    head: head.position,
+    elapsedMs: performance.now() - started,
+  };
+}
