@@ -1,10 +1,12 @@
 import { EventStore1764000000000 } from './1764000000000-event-store';
 import { ReadModels1764100000000 } from './1764100000000-read-models';
 import { QueryIndexes1764150000000 } from './1764150000000-query-indexes';
+import { Alerts1764200000000 } from './1764200000000-alerts';
 
 /** Every migration, oldest first. A new file is added here, never edited after it lands. */
 export const migrations = [
   EventStore1764000000000,
   ReadModels1764100000000,
   QueryIndexes1764150000000,
+  Alerts1764200000000,
 ];
