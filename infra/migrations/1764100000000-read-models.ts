@@ -48,9 +48,6 @@ export class ReadModels1764100000000 implements MigrationInterface {
     await queryRunner.query(
       `CREATE INDEX rm_deployments_actor_time_idx ON rm_deployments (theatre, actor, occurred_at, report_id)`,
     );
-    await queryRunner.query(
-      `CREATE INDEX rm_deployments_supporting_time_idx ON rm_deployments (theatre, supporting, occurred_at, report_id) WHERE supporting IS NOT NULL`,
-    );
     await queryRunner.query(`
       CREATE TABLE rm_personnel (
         theatre  text NOT NULL,
@@ -158,9 +155,6 @@ export class ReadModels1764100000000 implements MigrationInterface {
     );
     await queryRunner.query(
       `CREATE INDEX rm_violations_accusing_time_idx ON rm_ceasefire_violations (theatre, accusing_party, occurred_at, report_id)`,
-    );
-    await queryRunner.query(
-      `CREATE INDEX rm_violations_ceasefire_time_idx ON rm_ceasefire_violations (theatre, ceasefire, occurred_at, report_id)`,
     );
 
     await queryRunner.query(`

@@ -1,0 +1,85 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ConfigError,
+  EMBEDDED_DATABASE_NAME,
+  loadConfig,
+  resolveDatabase,
+  runMigrations,
+  type AppConfig,
+} from '@cm/platform';
+import { rebuildReadModels } from '@cm/read-models';
+import { Pool } from 'pg';
+
+/**
+ * `npm run rebuild`: empties the read models and replays every stored event into them.
+ * Uses DATABASE_URL, or the embedded database under DATA_DIR (default .data/) as `npm start`
+ * does: the running one when a monitor has it open, else it starts it for the rebuild.
+ * Safe while projectors run: see resetReadModels.
+ */
+async function main(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const database = await openDatabase(config);
+  const pool = new Pool({ connectionString: database.url, max: 4, application_name: 'rebuild' });
+  pool.on('error', () => undefined);
+  try {
+    let lastShown = 0;
+    const result = await rebuildReadModels(pool, {
+      onProgress: ({ position, head }) => {
+        if (performance.now() - lastShown < 1000) return;
+        lastShown = performance.now();
+        console.log(`  at position ${position} of ${head}`);
+      },
+    });
+    const seconds = result.elapsedMs / 1000;
+    console.log(
+      `Rebuilt the read models from ${result.events} events in ${seconds.toFixed(1)} s: ` +
+        `${Math.round(result.events / Math.max(seconds, 0.001))} events/s`,
+    );
+  } finally {
+    await pool.end();
+    await database.stop();
+  }
+}
+
+async function openDatabase(
+  config: AppConfig,
+): Promise<{ url: string; stop: () => Promise<void> }> {
+  const running = config.databaseUrl ? undefined : runningEmbeddedPort(config.dataDir);
+  if (running) {
+    // A monitor has the embedded cluster open: use it rather than start a second one.
+    const url = `postgres://postgres:postgres@127.0.0.1:${running}/${EMBEDDED_DATABASE_NAME}`;
+    await runMigrations(url);
+    console.log(`Using the running embedded PostgreSQL on port ${running}`);
+    return { url, stop: async () => undefined };
+  }
+  const database = await resolveDatabase(config, (message) => console.log(message));
+  return { url: database.url, stop: () => database.stop() };
+}
+
+/** The port in postmaster.pid (its fourth line) when that postmaster is alive. */
+function runningEmbeddedPort(dataDir: string): number | undefined {
+  const pidFile = join(dataDir, 'postgres', 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const [pid, , , port] = readFileSync(pidFile, 'utf8').split('\n');
+  try {
+    process.kill(Number(pid), 0);
+  } catch {
+    return undefined;
+  }
+  return Number(port) || undefined;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
