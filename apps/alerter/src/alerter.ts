@@ -1,0 +1,120 @@
+import type { Rule } from '@cm/escalation';
+import { loadCheckpoint, startSubscription } from '@cm/event-store';
+import type { StoredEvent, Subscription } from '@cm/event-store';
+import type { Pool, PoolClient } from 'pg';
+import type { EngineVerdict, LifecycleStep } from './alerts/domain/alert-lifecycle';
+import { applyEngineVerdict } from './alerts/domain/alert-lifecycle';
+import type { WrittenChange } from './alerts/alert-store';
+import { lockAlerts, writeLifecycleSteps } from './alerts/alert-store';
+import { AlertEngineRunner } from './engine/alert-engine-runner';
+import type { EngineChanges } from './engine/alert-engine-runner';
+
+export const ALERTER_SUBSCRIPTION = 'alerter';
+
+export interface AlerterOptions {
+  pool: Pool;
+  rules: readonly Rule[];
+  /** The subscription's and the snapshot's name (default `alerter`). */
+  name?: string;
+  batchSize?: number;
+  /** Events between engine snapshots (default 10,000). */
+  snapshotEvery?: number;
+  pollIntervalMs?: number;
+  /** Wall clock for updatedAt; alert content takes its times from the events. */
+  now?: () => Date;
+  log?: (level: 'info' | 'warn' | 'error', message: string, error?: unknown) => void;
+  /** Told after each committed-to-be batch (inside the transaction), for metrics. */
+  onBatch?: (batch: { events: readonly StoredEvent[]; written: readonly WrittenChange[] }) => void;
+}
+
+/**
+ * Events -> rule engine -> alerts. A store subscription feeds each batch to the engine and
+ * writes what changed (alerts, journal, open counts, sometimes an engine snapshot) in the
+ * batch's transaction, with the checkpoint. The engine's memory must match the checkpoint:
+ * before each batch the stored checkpoint is compared with the engine's, and on any mismatch
+ * (a batch rolled back after the engine applied it, another process took over meanwhile, a
+ * rebuild reset the checkpoint) the engine is restored from the stored snapshot and the events
+ * up to the checkpoint. So a restart or a retry neither repeats nor misses an alert.
+ */
+export class Alerter {
+  private readonly name: string;
+  private readonly runner: AlertEngineRunner;
+  private subscription: Subscription | undefined;
+
+  constructor(private readonly options: AlerterOptions) {
+    this.name = options.name ?? ALERTER_SUBSCRIPTION;
+    this.runner = new AlertEngineRunner(options.pool, this.name, options.rules, {
+      snapshotEvery: options.snapshotEvery ?? 10_000,
+      log: (message) => options.log?.('warn', message),
+    });
+  }
+
+  async start(): Promise<void> {
+    if (this.subscription) return;
+    this.subscription = await startSubscription({
+      pool: this.options.pool,
+      name: this.name,
+      batchSize: this.options.batchSize ?? 500,
+      pollIntervalMs: this.options.pollIntervalMs,
+      handle: (events, tx) => this.handle(events, tx),
+      onError: (error) => this.options.log?.('error', `alerter batch failed; retrying`, error),
+    });
+  }
+
+  async stop(): Promise<void> {
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    await subscription?.stop();
+  }
+
+  /** Resolves once the events up to `position` (default: all committed) are handled. */
+  async waitUntilCaughtUp(position?: number, timeoutMs?: number): Promise<void> {
+    if (!this.subscription) throw new Error('the alerter is not running');
+    await this.subscription.waitUntilCaughtUp(position, timeoutMs);
+  }
+
+  /** The position of the last event handled by this process. */
+  position(): number {
+    return this.subscription?.checkpoint().position ?? 0;
+  }
+
+  private async handle(events: StoredEvent[], tx: PoolClient): Promise<void> {
+    const from = await loadCheckpoint(tx, this.name);
+    if (!this.runner.isAt(from)) {
+      const { replayed, fromSnapshot } = await this.runner.restoreTo(from);
+      this.options.log?.(
+        'info',
+        `engine restored to position ${from.position} (${fromSnapshot ? 'snapshot and ' : ''}${replayed} events replayed)`,
+      );
+    }
+    const verdicts = foldVerdicts(this.runner.apply(events));
+    const before = await lockAlerts(tx, [...verdicts.keys()]);
+    const now = (this.options.now?.() ?? new Date()).toISOString();
+    const steps: LifecycleStep[] = [];
+    for (const [alertId, verdict] of verdicts) {
+      const step = applyEngineVerdict(before.get(alertId), verdict, now);
+      if (step) steps.push(step);
+    }
+    const written = await writeLifecycleSteps(tx, steps, before);
+    await this.runner.saveIfDue(tx);
+    this.options.onBatch?.({ events, written });
+  }
+}
+
+/** The engine's last word on each alert in a batch, in the order the alerts first changed. */
+export function foldVerdicts(batch: readonly EngineChanges[]): Map<string, EngineVerdict> {
+  const verdicts = new Map<string, EngineVerdict>();
+  for (const { event, changes } of batch) {
+    const at = new Date(event.recordedAt).toISOString();
+    for (const change of changes) {
+      const note = change.change === 'raised' ? undefined : change.note;
+      const previous = verdicts.get(change.alert.alertId);
+      verdicts.set(change.alert.alertId, {
+        alert: change.alert,
+        at,
+        note: note ?? (change.change === 'resolved' ? undefined : previous?.note),
+      });
+    }
+  }
+  return verdicts;
+}

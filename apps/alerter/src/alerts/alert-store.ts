@@ -1,0 +1,183 @@
+import type { Queryable } from './queryable';
+import type { AlertChangeKind, AlertView, StoredAlert } from './domain/stored-alert';
+import { alertView, isUnresolved } from './domain/stored-alert';
+import type { LifecycleStep } from './domain/alert-lifecycle';
+
+/** Where alert changes are announced (NOTIFY, delivered at commit): the SSE hubs listen. */
+export const ALERTS_CHANNEL = 'cm_alerts';
+
+/** One key for every writer of alert_changes: seq is handed out under it (see the migration). */
+const LOCK_JOURNAL = `SELECT pg_advisory_xact_lock(hashtextextended('cm_alert_changes', 0))`;
+
+const ALERT_COLUMNS = `
+  alert_id::text AS alert_id, rule, theatre, severity, status, summary, window_start, window_end,
+  raised_at, evidence, engine_status, acknowledged_at, acknowledgement_note, resolved_at,
+  resolved_by, resolution_note, updated_at`;
+
+export interface AlertRow {
+  alert_id: string;
+  rule: string;
+  theatre: string;
+  severity: StoredAlert['severity'];
+  status: StoredAlert['status'];
+  summary: string;
+  window_start: Date;
+  window_end: Date;
+  raised_at: Date;
+  evidence: StoredAlert['evidence'];
+  engine_status: StoredAlert['engineStatus'];
+  acknowledged_at: Date | null;
+  acknowledgement_note: string | null;
+  resolved_at: Date | null;
+  resolved_by: 'user' | 'engine' | null;
+  resolution_note: string | null;
+  updated_at: Date;
+}
+
+export const ALERT_SELECT = `SELECT ${ALERT_COLUMNS} FROM alerts`;
+
+export function storedAlertOf(row: AlertRow): StoredAlert {
+  return {
+    alertId: row.alert_id,
+    rule: row.rule,
+    theatre: row.theatre,
+    severity: row.severity,
+    status: row.status,
+    summary: row.summary,
+    windowStart: row.window_start.toISOString(),
+    windowEnd: row.window_end.toISOString(),
+    raisedAt: row.raised_at.toISOString(),
+    evidence: row.evidence,
+    engineStatus: row.engine_status,
+    acknowledgement: row.acknowledged_at
+      ? { at: row.acknowledged_at.toISOString(), note: row.acknowledgement_note }
+      : null,
+    resolution:
+      row.resolved_at && row.resolved_by
+        ? { at: row.resolved_at.toISOString(), by: row.resolved_by, note: row.resolution_note }
+        : null,
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+/** The alerts with these ids, locked until the transaction ends (FOR UPDATE). */
+export async function lockAlerts(
+  tx: Queryable,
+  alertIds: readonly string[],
+): Promise<Map<string, StoredAlert>> {
+  if (alertIds.length === 0) return new Map();
+  const { rows } = await tx.query<AlertRow>(
+    `${ALERT_SELECT} WHERE alert_id = ANY($1::uuid[]) ORDER BY alert_id FOR UPDATE`,
+    [alertIds],
+  );
+  return new Map(rows.map((row) => [row.alert_id, storedAlertOf(row)]));
+}
+
+export async function findAlert(tx: Queryable, alertId: string): Promise<StoredAlert | undefined> {
+  const { rows } = await tx.query<AlertRow>(`${ALERT_SELECT} WHERE alert_id = $1::uuid`, [alertId]);
+  return rows.length ? storedAlertOf(rows[0]) : undefined;
+}
+
+const UPSERT_ALERTS = `
+INSERT INTO alerts (
+  alert_id, rule, theatre, severity, status, summary, window_start, window_end, raised_at,
+  evidence, engine_status, acknowledged_at, acknowledgement_note, resolved_at, resolved_by,
+  resolution_note, updated_at)
+SELECT r.alert_id, r.rule, r.theatre, r.severity, r.status, r.summary, r.window_start,
+  r.window_end, r.raised_at, r.evidence, r.engine_status, r.acknowledged_at,
+  r.acknowledgement_note, r.resolved_at, r.resolved_by, r.resolution_note, r.updated_at
+FROM jsonb_to_recordset($1::jsonb) AS r(
+  alert_id uuid, rule text, theatre text, severity text, status text, summary text,
+  window_start timestamptz, window_end timestamptz, raised_at timestamptz, evidence jsonb,
+  engine_status text, acknowledged_at timestamptz, acknowledgement_note text,
+  resolved_at timestamptz, resolved_by text, resolution_note text, updated_at timestamptz)
+ON CONFLICT (alert_id) DO UPDATE SET
+  rule = excluded.rule, theatre = excluded.theatre, severity = excluded.severity,
+  status = excluded.status, summary = excluded.summary, window_start = excluded.window_start,
+  window_end = excluded.window_end, raised_at = excluded.raised_at,
+  evidence = excluded.evidence, engine_status = excluded.engine_status,
+  acknowledged_at = excluded.acknowledged_at,
+  acknowledgement_note = excluded.acknowledgement_note, resolved_at = excluded.resolved_at,
+  resolved_by = excluded.resolved_by, resolution_note = excluded.resolution_note,
+  updated_at = excluded.updated_at`;
+
+const APPEND_CHANGES = `
+INSERT INTO alert_changes (seq, alert_id, theatre, change, alert)
+SELECT $1::bigint + c.ordinality, (c.value->>'alertId')::uuid, c.value->>'theatre',
+  ($2::text[])[c.ordinality::int], c.value
+FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS c`;
+
+const ADD_OPEN_COUNTS = `
+INSERT INTO theatre_alert_counts (theatre, open_alerts)
+SELECT d.theatre, d.delta FROM unnest($1::text[], $2::int[]) AS d(theatre, delta)
+ON CONFLICT (theatre) DO UPDATE
+SET open_alerts = theatre_alert_counts.open_alerts + excluded.open_alerts`;
+
+export interface WrittenChange {
+  seq: number;
+  change: AlertChangeKind;
+  alert: AlertView;
+}
+
+/**
+ * Stores lifecycle steps in the caller's transaction: the alerts' new state, one journal entry
+ * per step, the theatres' open-alert counts, and a NOTIFY for the stream (sent at commit).
+ * `before` holds the stored alerts as they were (locked by lockAlerts), for the counts.
+ * The journal lock is taken last and held to commit, so seq order is commit order.
+ */
+export async function writeLifecycleSteps(
+  tx: Queryable,
+  steps: readonly LifecycleStep[],
+  before: ReadonlyMap<string, StoredAlert>,
+): Promise<WrittenChange[]> {
+  if (steps.length === 0) return [];
+  await tx.query(UPSERT_ALERTS, [JSON.stringify(steps.map((step) => alertRowJson(step.alert)))]);
+
+  const deltas = new Map<string, number>();
+  for (const { alert } of steps) {
+    const previous = before.get(alert.alertId);
+    const delta =
+      Number(isUnresolved(alert.status)) - Number(previous ? isUnresolved(previous.status) : 0);
+    if (delta !== 0) deltas.set(alert.theatre, (deltas.get(alert.theatre) ?? 0) + delta);
+  }
+  const counted = [...deltas].filter(([, delta]) => delta !== 0);
+
+  await tx.query(LOCK_JOURNAL);
+  if (counted.length) {
+    await tx.query(ADD_OPEN_COUNTS, [counted.map(([t]) => t), counted.map(([, d]) => d)]);
+  }
+  const { rows } = await tx.query<{ last: string }>(
+    'SELECT coalesce(max(seq), 0)::text AS last FROM alert_changes',
+  );
+  const base = Number(rows[0].last);
+  const views = steps.map((step) => alertView(step.alert));
+  await tx.query(APPEND_CHANGES, [base, steps.map((step) => step.change), JSON.stringify(views)]);
+  await tx.query(`SELECT pg_notify('${ALERTS_CHANNEL}', $1)`, [String(base + steps.length)]);
+  return views.map((alert, index) => ({
+    seq: base + index + 1,
+    change: steps[index].change,
+    alert,
+  }));
+}
+
+function alertRowJson(alert: StoredAlert): Record<string, unknown> {
+  return {
+    alert_id: alert.alertId,
+    rule: alert.rule,
+    theatre: alert.theatre,
+    severity: alert.severity,
+    status: alert.status,
+    summary: alert.summary,
+    window_start: alert.windowStart,
+    window_end: alert.windowEnd,
+    raised_at: alert.raisedAt,
+    evidence: alert.evidence,
+    engine_status: alert.engineStatus,
+    acknowledged_at: alert.acknowledgement?.at ?? null,
+    acknowledgement_note: alert.acknowledgement?.note ?? null,
+    resolved_at: alert.resolution?.at ?? null,
+    resolved_by: alert.resolution?.by ?? null,
+    resolution_note: alert.resolution?.note ?? null,
+    updated_at: alert.updatedAt,
+  };
+}

@@ -1,0 +1,148 @@
+import type { Alert } from '@cm/escalation';
+import type { AlertChangeKind, StoredAlert } from './stored-alert';
+
+/**
+ * The lifecycle of an alert, in one place. Pure: the caller passes the stored alert (or none),
+ * what happened, and the time.
+ *
+ * Statuses: open -> acknowledged -> resolved, or open -> resolved. Users move an alert forward
+ * only; the engine can only resolve. The engine keeps updating an alert's evidence within its
+ * cooldown whatever its status, but it never reopens one: more evidence on an acknowledged
+ * alert leaves it acknowledged, and on a resolved one leaves it resolved (the change is still
+ * recorded and streamed). An engine resolve of an alert a user already resolved changes
+ * nothing; a user's acknowledge or resolve of an alert the engine resolved is refused.
+ */
+
+/** What the engine said about one alert in one batch: its latest content and status. */
+export interface EngineVerdict {
+  alert: Alert;
+  /** The note of the engine's last resolve or update, when it gave one. */
+  note?: string;
+  /** Recorded time of the event that caused it (deterministic, unlike the wall clock). */
+  at: string;
+}
+
+export interface LifecycleStep {
+  alert: StoredAlert;
+  change: AlertChangeKind;
+}
+
+/**
+ * The stored alert after the engine's verdict, or undefined when nothing a client can see
+ * changed (an engine resolve of an alert a user resolved, or an update that changed nothing).
+ */
+export function applyEngineVerdict(
+  stored: StoredAlert | undefined,
+  verdict: EngineVerdict,
+  now: string,
+): LifecycleStep | undefined {
+  const { alert } = verdict;
+  const engineStatus = alert.status === 'resolved' ? 'resolved' : 'open';
+  const content = {
+    alertId: alert.alertId,
+    rule: alert.rule,
+    theatre: alert.theatre,
+    severity: alert.severity,
+    summary: alert.summary,
+    windowStart: alert.windowStart,
+    windowEnd: alert.windowEnd,
+    raisedAt: alert.raisedAt,
+    evidence: alert.evidence,
+  };
+  const engineResolution =
+    engineStatus === 'resolved'
+      ? { at: verdict.at, by: 'engine' as const, note: verdict.note ?? null }
+      : null;
+  if (!stored) {
+    return {
+      change: engineStatus === 'resolved' ? 'resolved' : 'raised',
+      alert: {
+        ...content,
+        status: engineStatus,
+        engineStatus,
+        acknowledgement: null,
+        resolution: engineResolution,
+        updatedAt: now,
+      },
+    };
+  }
+  if (stored.status === 'resolved' && engineStatus === 'resolved') {
+    return undefined;
+  }
+  const resolvesNow = engineStatus === 'resolved' && stored.status !== 'resolved';
+  const next: StoredAlert = {
+    ...stored,
+    ...content,
+    // The first raise's time stays the alert's raisedAt.
+    raisedAt: stored.raisedAt,
+    engineStatus,
+    status: resolvesNow ? 'resolved' : stored.status,
+    resolution: resolvesNow ? engineResolution : stored.resolution,
+    updatedAt: now,
+  };
+  if (!resolvesNow && sameContent(stored, next)) return undefined;
+  return { change: resolvesNow ? 'resolved' : 'updated', alert: next };
+}
+
+export type UserAction = 'acknowledge' | 'resolve';
+
+export type UserActionOutcome =
+  | { ok: true; step: LifecycleStep }
+  | { ok: false; reason: 'illegal_transition'; from: StoredAlert['status'] };
+
+/** A user's acknowledge or resolve: open -> acknowledged, open or acknowledged -> resolved. */
+export function applyUserAction(
+  stored: StoredAlert,
+  action: UserAction,
+  note: string | null,
+  now: string,
+): UserActionOutcome {
+  if (action === 'acknowledge') {
+    if (stored.status !== 'open')
+      return { ok: false, reason: 'illegal_transition', from: stored.status };
+    return {
+      ok: true,
+      step: {
+        change: 'acknowledged',
+        alert: {
+          ...stored,
+          status: 'acknowledged',
+          acknowledgement: { at: now, note },
+          updatedAt: now,
+        },
+      },
+    };
+  }
+  if (stored.status === 'resolved') {
+    return { ok: false, reason: 'illegal_transition', from: stored.status };
+  }
+  return {
+    ok: true,
+    step: {
+      change: 'resolved',
+      alert: {
+        ...stored,
+        status: 'resolved',
+        resolution: { at: now, by: 'user', note },
+        updatedAt: now,
+      },
+    },
+  };
+}
+
+function sameContent(a: StoredAlert, b: StoredAlert): boolean {
+  return (
+    a.summary === b.summary &&
+    a.severity === b.severity &&
+    a.windowStart === b.windowStart &&
+    a.windowEnd === b.windowEnd &&
+    a.engineStatus === b.engineStatus &&
+    a.evidence.length === b.evidence.length &&
+    a.evidence.every(
+      (item, index) =>
+        item.reportId === b.evidence[index].reportId &&
+        item.occurredAt === b.evidence[index].occurredAt &&
+        item.type === b.evidence[index].type,
+    )
+  );
+}

@@ -1,0 +1,137 @@
+import type { Alert } from '@cm/escalation';
+import { applyEngineVerdict, applyUserAction } from './alert-lifecycle';
+import type { StoredAlert } from './stored-alert';
+
+const T0 = '2026-01-01T00:00:00.000Z';
+const T1 = '2026-01-02T00:00:00.000Z';
+const T2 = '2026-01-03T00:00:00.000Z';
+
+function engineAlert(overrides: Partial<Alert> = {}): Alert {
+  return {
+    alertId: '00000000-0000-8000-8000-000000000001',
+    rule: 'ceasefire-breakdown',
+    theatre: 'black-sea',
+    severity: 'high',
+    status: 'open',
+    summary: '3 violations',
+    windowStart: '2025-12-01T00:00:00.000Z',
+    windowEnd: '2025-12-02T00:00:00.000Z',
+    raisedAt: T0,
+    evidence: [
+      { reportId: 'r1', type: 'ceasefire_violation', occurredAt: '2025-12-01T00:00:00.000Z' },
+    ],
+    ...overrides,
+  };
+}
+
+function raised(): StoredAlert {
+  const step = applyEngineVerdict(undefined, { alert: engineAlert(), at: T0 }, T0);
+  if (!step) throw new Error('expected a step');
+  return step.alert;
+}
+
+const moreEvidence = engineAlert({
+  summary: '4 violations',
+  windowEnd: '2025-12-03T00:00:00.000Z',
+  evidence: [
+    ...engineAlert().evidence,
+    { reportId: 'r2', type: 'ceasefire_violation', occurredAt: '2025-12-03T00:00:00.000Z' },
+  ],
+});
+
+describe('alert lifecycle', () => {
+  describe('given the engine raises an alert', () => {
+    it('stores it open, with no acknowledgement or resolution', () => {
+      const alert = raised();
+      expect(alert).toMatchObject({ status: 'open', engineStatus: 'open', acknowledgement: null });
+      expect(alert.resolution).toBeNull();
+    });
+
+    it('stores an alert raised and resolved in one batch as resolved by the engine', () => {
+      const step = applyEngineVerdict(
+        undefined,
+        { alert: engineAlert({ status: 'resolved' }), at: T1, note: 'retracted' },
+        T2,
+      );
+      expect(step?.change).toBe('resolved');
+      expect(step?.alert.resolution).toEqual({ at: T1, by: 'engine', note: 'retracted' });
+    });
+  });
+
+  describe('when a user acts', () => {
+    it('acknowledges an open alert, then resolves it', () => {
+      const acked = applyUserAction(raised(), 'acknowledge', 'looking', T1);
+      expect(acked).toMatchObject({ ok: true, step: { change: 'acknowledged' } });
+      if (!acked.ok) return;
+      expect(acked.step.alert.acknowledgement).toEqual({ at: T1, note: 'looking' });
+      const resolved = applyUserAction(acked.step.alert, 'resolve', null, T2);
+      expect(resolved).toMatchObject({ ok: true, step: { change: 'resolved' } });
+      if (!resolved.ok) return;
+      expect(resolved.step.alert).toMatchObject({
+        status: 'resolved',
+        resolution: { at: T2, by: 'user', note: null },
+        acknowledgement: { at: T1, note: 'looking' },
+      });
+    });
+
+    it('resolves an open alert directly', () => {
+      expect(applyUserAction(raised(), 'resolve', 'false alarm', T1)).toMatchObject({
+        ok: true,
+        step: { alert: { status: 'resolved' } },
+      });
+    });
+
+    it.each([
+      ['acknowledge', 'acknowledged'],
+      ['acknowledge', 'resolved'],
+      ['resolve', 'resolved'],
+    ] as const)('refuses to %s an alert that is %s', (action, status) => {
+      const alert: StoredAlert = { ...raised(), status };
+      expect(applyUserAction(alert, action, null, T1)).toEqual({
+        ok: false,
+        reason: 'illegal_transition',
+        from: status,
+      });
+    });
+  });
+
+  describe('when the engine changes an alert a user acted on', () => {
+    it('keeps an acknowledged alert acknowledged when evidence grows', () => {
+      const acked = { ...raised(), status: 'acknowledged' as const };
+      const step = applyEngineVerdict(acked, { alert: moreEvidence, at: T1 }, T2);
+      expect(step).toMatchObject({ change: 'updated', alert: { status: 'acknowledged' } });
+      expect(step?.alert.evidence).toHaveLength(2);
+      expect(step?.alert.raisedAt).toBe(T0);
+    });
+
+    it('keeps a user-resolved alert resolved when evidence grows, recording the evidence', () => {
+      const resolved = applyUserAction(raised(), 'resolve', 'handled', T1);
+      if (!resolved.ok) throw new Error('expected ok');
+      const step = applyEngineVerdict(resolved.step.alert, { alert: moreEvidence, at: T2 }, T2);
+      expect(step).toMatchObject({
+        change: 'updated',
+        alert: { status: 'resolved', resolution: { by: 'user', note: 'handled' } },
+      });
+    });
+
+    it('ignores an engine resolve of an alert a user resolved', () => {
+      const resolved = applyUserAction(raised(), 'resolve', 'handled', T1);
+      if (!resolved.ok) throw new Error('expected ok');
+      const verdict = { alert: engineAlert({ status: 'resolved' }), at: T2, note: 'retracted' };
+      expect(applyEngineVerdict(resolved.step.alert, verdict, T2)).toBeUndefined();
+    });
+
+    it('resolves an acknowledged alert when its evidence falls below the rule', () => {
+      const acked = { ...raised(), status: 'acknowledged' as const };
+      const verdict = { alert: engineAlert({ status: 'resolved' }), at: T2, note: 'retracted' };
+      expect(applyEngineVerdict(acked, verdict, T2)).toMatchObject({
+        change: 'resolved',
+        alert: { status: 'resolved', engineStatus: 'resolved', resolution: { by: 'engine' } },
+      });
+    });
+
+    it('records nothing when the engine repeats what is stored', () => {
+      expect(applyEngineVerdict(raised(), { alert: engineAlert(), at: T1 }, T1)).toBeUndefined();
+    });
+  });
+});

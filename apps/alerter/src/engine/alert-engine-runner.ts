@@ -1,0 +1,128 @@
+import { EscalationEngine, SnapshotMismatchError } from '@cm/escalation';
+import type { AlertChange, EngineOptions, Rule } from '@cm/escalation';
+import { compareCheckpoints, PostgresEventStore, START } from '@cm/event-store';
+import type { Checkpoint, StoredEvent } from '@cm/event-store';
+import type { Pool } from 'pg';
+import type { Queryable } from '../alerts/queryable';
+import { readSnapshot, writeSnapshot } from './engine-snapshot-store';
+
+export interface EngineChanges {
+  event: StoredEvent;
+  changes: AlertChange[];
+}
+
+const REPLAY_PAGE = 1000;
+
+/**
+ * The rule engine as the alerter runs it: in memory, in step with the alerter's checkpoint.
+ * `restoreTo` puts it in the state of a stored checkpoint (the stored snapshot, then the events
+ * after it up to the checkpoint, applied without writing); `apply` moves it on by a batch;
+ * `saveIfDue` stores the theatres changed since the last snapshot in the batch's transaction.
+ */
+export class AlertEngineRunner {
+  private engine: EscalationEngine;
+  /** The checkpoint the engine's state corresponds to. */
+  private applied: Checkpoint = START;
+  private readonly dirty = new Set<string>();
+  private eventsSinceSnapshot = 0;
+  /** The stored theatre rows are not a base to build on: the next snapshot rewrites all. */
+  private rewriteAll = true;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly name: string,
+    private readonly rules: readonly Rule[],
+    private readonly options: {
+      snapshotEvery: number;
+      engine?: EngineOptions;
+      log?: (message: string) => void;
+    },
+  ) {
+    this.engine = new EscalationEngine(rules, options.engine);
+  }
+
+  /** Whether the engine's state is that of `checkpoint` (else restoreTo it first). */
+  isAt(checkpoint: Checkpoint): boolean {
+    return compareCheckpoints(this.applied, checkpoint) === 0;
+  }
+
+  /** Rebuilds the in-memory state as of `target`, a committed checkpoint of the alerter. */
+  async restoreTo(target: Checkpoint): Promise<{ replayed: number; fromSnapshot: boolean }> {
+    this.dirty.clear();
+    this.eventsSinceSnapshot = 0;
+    this.rewriteAll = true;
+    let from: Checkpoint = START;
+    this.engine = new EscalationEngine(this.rules, this.options.engine);
+    const stored = await readSnapshot(this.pool, this.name);
+    if (stored && compareCheckpoints(stored.checkpoint, target) <= 0) {
+      try {
+        this.engine = EscalationEngine.restore(this.rules, stored.snapshot, this.options.engine);
+        from = stored.checkpoint;
+        this.rewriteAll = false;
+      } catch (error) {
+        if (!(error instanceof SnapshotMismatchError)) throw error;
+        this.options.log?.(`engine snapshot not used (${error.message}); replaying from the start`);
+      }
+    }
+    const store = new PostgresEventStore(this.pool);
+    let replayed = 0;
+    let after = from;
+    while (compareCheckpoints(after, target) < 0) {
+      const page = await store.readAll({ after, limit: REPLAY_PAGE });
+      if (page.events.length === 0) {
+        throw new Error(
+          `replay stopped at position ${after.position} before the checkpoint ${target.position}`,
+        );
+      }
+      for (const event of page.events) {
+        if (compareCheckpoints(checkpointOf(event), target) > 0) break;
+        this.engine.apply(event);
+        this.touch(event);
+        replayed++;
+        after = checkpointOf(event);
+      }
+      if (compareCheckpoints(page.checkpoint, target) >= 0) after = target;
+    }
+    this.applied = target;
+    return { replayed, fromSnapshot: from !== START };
+  }
+
+  /** Applies a batch in store order; the caller stores the changes with the checkpoint. */
+  apply(events: readonly StoredEvent[]): EngineChanges[] {
+    const result: EngineChanges[] = [];
+    for (const event of events) {
+      const changes = this.engine.apply(event);
+      this.touch(event);
+      if (changes.length) result.push({ event, changes });
+    }
+    if (events.length) this.applied = checkpointOf(events[events.length - 1]);
+    return result;
+  }
+
+  /**
+   * Stores a snapshot of the theatres changed since the last one, as of the last applied
+   * event, once `snapshotEvery` events have passed. Call it in the batch's transaction.
+   */
+  async saveIfDue(tx: Queryable): Promise<boolean> {
+    if (this.eventsSinceSnapshot < this.options.snapshotEvery) return false;
+    const snapshot = this.engine.snapshot(this.rewriteAll ? undefined : [...this.dirty]);
+    if (this.rewriteAll) {
+      await tx.query('DELETE FROM alerter_snapshot_theatres WHERE name = $1', [this.name]);
+    }
+    await writeSnapshot(tx, this.name, this.applied, snapshot);
+    this.dirty.clear();
+    this.eventsSinceSnapshot = 0;
+    this.rewriteAll = false;
+    return true;
+  }
+
+  private touch(event: StoredEvent): void {
+    const theatre = (event.data as { theatre?: unknown } | null)?.theatre;
+    if (typeof theatre === 'string') this.dirty.add(theatre);
+    this.eventsSinceSnapshot++;
+  }
+}
+
+export function checkpointOf(event: StoredEvent): Checkpoint {
+  return { position: event.position, transactionId: event.transactionId };
+}

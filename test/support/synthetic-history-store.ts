@@ -1,0 +1,82 @@
+import type { Pool } from 'pg';
+import { reportStreamId } from '../../libs/contracts/src';
+import type { Alert } from '../../libs/escalation/src';
+import { syntheticHistory } from '../../libs/escalation/src/testing/synthetic-history';
+import type { SyntheticHistoryOptions } from '../../libs/escalation/src/testing/synthetic-history';
+import { PostgresEventStore } from '../../libs/event-store/src';
+import type { BatchItem, StoredEvent } from '../../libs/event-store/src';
+
+/**
+ * Appends a seeded synthetic history (libs/escalation/src/testing) to the event store, in
+ * batches of `batch` report events, as ingest would store them. Returns the last position.
+ */
+export async function appendSyntheticHistory(
+  pool: Pool,
+  options: SyntheticHistoryOptions & { batch?: number },
+): Promise<number> {
+  const store = new PostgresEventStore(pool);
+  let items: BatchItem[] = [];
+  let last = 0;
+  const flush = async (): Promise<void> => {
+    if (!items.length) return;
+    await store.appendBatch(items);
+    items = [];
+    last = await store.headPosition();
+  };
+  for (const event of syntheticHistory(options)) {
+    const reportId = (event.data as { reportId: string }).reportId;
+    items.push({
+      streamId: reportStreamId(reportId),
+      events: [{ type: event.type, data: event.data }],
+      expectedVersion: 'any',
+    });
+    if (items.length >= (options.batch ?? 250)) await flush();
+  }
+  await flush();
+  return last;
+}
+
+/** Every stored event, in the order subscriptions handle them. */
+export async function readAllEvents(pool: Pool): Promise<StoredEvent[]> {
+  const store = new PostgresEventStore(pool);
+  const events: StoredEvent[] = [];
+  let after = { position: 0, transactionId: '0' };
+  for (;;) {
+    const page = await store.readAll({ after, limit: 5000 });
+    if (!page.events.length) return events;
+    events.push(...page.events);
+    after = page.checkpoint;
+  }
+}
+
+/** The alerts table as CONTRACT.md's alert JSON (what the engine decides), sorted by id. */
+export async function storedAlerts(pool: Pool): Promise<Alert[]> {
+  const { rows } = await pool.query<{ alert: Alert }>(`
+    SELECT jsonb_build_object(
+      'alertId', alert_id::text, 'rule', rule, 'theatre', theatre, 'severity', severity,
+      'status', status, 'summary', summary,
+      'windowStart', to_char(window_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+      'windowEnd', to_char(window_end AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+      'raisedAt', to_char(raised_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+      'evidence', evidence) AS alert
+    FROM alerts ORDER BY alert_id`);
+  return rows.map((row) => row.alert);
+}
+
+/** CONTRACT.md's fields of alerts, sorted by id, for comparing runs. */
+export function contractAlerts(alerts: readonly Alert[]): Alert[] {
+  return alerts
+    .map((alert) => ({
+      alertId: alert.alertId,
+      rule: alert.rule,
+      theatre: alert.theatre,
+      severity: alert.severity,
+      status: alert.status,
+      summary: alert.summary,
+      windowStart: alert.windowStart,
+      windowEnd: alert.windowEnd,
+      raisedAt: alert.raisedAt,
+      evidence: alert.evidence,
+    }))
+    .sort((a, b) => (a.alertId < b.alertId ? -1 : a.alertId > b.alertId ? 1 : 0));
+}
