@@ -37,11 +37,11 @@ async function main(): Promise<void> {
       onProgress: ({ position, head }) => {
         if (performance.now() - lastShown < 1000) return;
         lastShown = performance.now();
-        console.log(`  at position ${position} of ${head}`);
+        say(`  at position ${position} of ${head}`);
       },
     });
     const seconds = result.elapsedMs / 1000;
-    console.log(
+    say(
       `Rebuilt the read models from ${result.events} events in ${seconds.toFixed(1)} s: ` +
         `${Math.round(result.events / Math.max(seconds, 0.001))} events/s`,
     );
@@ -59,10 +59,10 @@ async function openDatabase(
     // A monitor has the embedded cluster open: use it rather than start a second one.
     const url = `postgres://postgres:postgres@127.0.0.1:${running}/${EMBEDDED_DATABASE_NAME}`;
     await runMigrations(url);
-    console.log(`Using the running embedded PostgreSQL on port ${running}`);
+    say(`Using the running embedded PostgreSQL on port ${running}`);
     return { url, stop: async () => undefined };
   }
-  const database = await resolveDatabase(config, (message) => console.log(message));
+  const database = await resolveDatabase(config, say);
   return { url: database.url, stop: () => database.stop() };
 }
 
@@ -77,6 +77,11 @@ function runningEmbeddedPort(dataDir: string): number | undefined {
     return undefined;
   }
   return Number(port) || undefined;
+}
+
+/** Progress and the result, for whoever typed `npm run rebuild`. */
+function say(message: string): void {
+  process.stdout.write(`${message}\n`);
 }
 
 main().catch((error: unknown) => {
