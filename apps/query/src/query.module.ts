@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { EventStoreModule } from '@cm/platform';
 import { EventFeedController } from './events/event-feed.controller';
+import { ReadModelsHttpModule } from './read-models/read-models-http.module';
 import { RulesHttpModule } from './rules/rules-http.module';
 
 /** HTTP reads: read models, the event feed, the alerts API and stream, rules and backtest. */
 @Module({
-  imports: [EventStoreModule, RulesHttpModule],
+  imports: [EventStoreModule, RulesHttpModule, ReadModelsHttpModule],
   controllers: [EventFeedController],
 })
 export class QueryModule {}
