@@ -7,6 +7,7 @@ import { runMigrations } from '../libs/platform/src/database/migrate';
 import type { Bench, BenchResult } from './bench-result';
 import { benchEventStore } from './event-store.bench';
 import { benchIngestHttp } from './ingest-http.bench';
+import { benchQuery } from './query.bench';
 
 /** Every bench `npm run bench` runs, in order; each gets a fresh, migrated database. */
 const benches: Bench[] = [
@@ -32,6 +33,17 @@ const benches: Bench[] = [
       '(unique reportIds) over 64 connections, then batches of 1000 reports over 4 connections. ' +
       'Validation, idempotency keys and a durable commit (synchronous_commit on) included.',
     run: benchIngestHttp,
+  },
+  {
+    name: 'Overview with 1,000,000 events stored, live and asOf',
+    description:
+      'bench/query.bench.ts: the synthetic history of libs/escalation (seed 3, 200 theatres, ' +
+      '365 days; corrections, retractions and late reports) appended with appendBatch and ' +
+      'projected by rebuildReadModels, then the overview of GET /v1/theatres/{t}/overview ' +
+      'through the query service (TheatreOverviews), one call at a time over the theatres ' +
+      'after a warm-up: live (read models), asOf at instants spread over the recorded history, ' +
+      'and asOf after the last event (a whole theatre folded). HTTP left out.',
+    run: benchQuery,
   },
 ];
 
