@@ -1,0 +1,138 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Pool } from 'pg';
+import {
+  ALERT_SELECT,
+  alertView,
+  applyUserAction,
+  findAlert,
+  lockAlerts,
+  storedAlertOf,
+  writeLifecycleSteps,
+} from '@cm/alerter';
+import type { AlertRow, AlertView, UserAction } from '@cm/alerter';
+import { CLOCK, PG_POOL, ProblemError } from '@cm/platform';
+import type { Clock, FieldProblem } from '@cm/platform';
+import { KeysetCursor } from '../http/keyset-cursor';
+import type { AlertListQueryDto } from './alert-query.dto';
+import { ALERT_LIST_LIMIT, ALERT_NOTE_MAX } from './alert-query.dto';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The sort key of the alert list: (raisedAt, alertId), newest first; both fixed per alert. */
+interface AlertListKey {
+  [field: string]: string;
+  t: string;
+  a: string;
+}
+
+const cursor = new KeysetCursor<AlertListKey>(
+  'alerts',
+  (key): key is AlertListKey =>
+    Object.keys(key).length === 2 &&
+    typeof key.t === 'string' &&
+    !Number.isNaN(Date.parse(key.t)) &&
+    typeof key.a === 'string' &&
+    UUID.test(key.a),
+);
+
+/** Reads alerts and applies users' acknowledge and resolve (see the alerter's lifecycle). */
+@Injectable()
+export class AlertsService {
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async list(query: AlertListQueryDto): Promise<{ items: AlertView[]; nextCursor: string | null }> {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    for (const column of ['theatre', 'status', 'severity', 'rule'] as const) {
+      const value = query[column];
+      if (value === undefined) continue;
+      values.push(value);
+      where.push(`${column} = $${values.length}`);
+    }
+    if (query.cursor !== undefined) {
+      const key = cursor.decode(query.cursor);
+      values.push(key.t, key.a);
+      where.push(
+        `(raised_at, alert_id) < ($${values.length - 1}::timestamptz, $${values.length}::uuid)`,
+      );
+    }
+    const limit = query.limit ?? ALERT_LIST_LIMIT.default;
+    values.push(limit + 1);
+    const { rows } = await this.pool.query<AlertRow>(
+      `${ALERT_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY raised_at DESC, alert_id DESC LIMIT $${values.length}`,
+      values,
+    );
+    const page = rows.slice(0, limit).map((row) => alertView(storedAlertOf(row)));
+    const last = page[page.length - 1];
+    return {
+      items: page,
+      nextCursor:
+        rows.length > limit && last ? cursor.encode({ t: last.raisedAt, a: last.alertId }) : null,
+    };
+  }
+
+  async get(alertId: string): Promise<AlertView> {
+    const alert = UUID.test(alertId) ? await findAlert(this.pool, alertId) : undefined;
+    if (!alert) throw notFound(alertId);
+    return alertView(alert);
+  }
+
+  /** Acknowledge or resolve in one transaction with the journal entry and the open counts. */
+  async act(alertId: string, action: UserAction, body: unknown): Promise<AlertView> {
+    const note = readNote(body);
+    if (!UUID.test(alertId)) throw notFound(alertId);
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const before = await lockAlerts(client, [alertId]);
+      const stored = before.get(alertId);
+      if (!stored) throw notFound(alertId);
+      const outcome = applyUserAction(stored, action, note, this.clock.now().toISOString());
+      if (!outcome.ok) {
+        throw ProblemError.conflict(
+          'ALERT.ILLEGAL_TRANSITION',
+          `The alert is ${outcome.from}; it cannot be ${action === 'acknowledge' ? 'acknowledged' : 'resolved'}. ` +
+            'Allowed: open -> acknowledged, open or acknowledged -> resolved.',
+        );
+      }
+      await writeLifecycleSteps(client, [outcome.step], before);
+      await client.query('COMMIT');
+      return alertView(outcome.step.alert);
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+function notFound(alertId: string): ProblemError {
+  return ProblemError.notFound('ALERT.NOT_FOUND', `No alert has the id ${alertId}.`);
+}
+
+/** `{ note? }`: an absent body is no note; anything else is refused with its path. */
+function readNote(body: unknown): string | null {
+  if (body === undefined || body === null) return null;
+  const problems: FieldProblem[] = [];
+  if (typeof body !== 'object' || Array.isArray(body)) {
+    throw ProblemError.validation([{ path: '', message: 'must be an object { note? }' }]);
+  }
+  const fields = body as Record<string, unknown>;
+  for (const key of Object.keys(fields)) {
+    if (key !== 'note') problems.push({ path: key, message: 'is not a known field' });
+  }
+  const note = fields.note;
+  if (note !== undefined && note !== null) {
+    if (typeof note !== 'string') problems.push({ path: 'note', message: 'must be a string' });
+    else if (note.length > ALERT_NOTE_MAX) {
+      problems.push({ path: 'note', message: `must be at most ${ALERT_NOTE_MAX} characters` });
+    }
+  }
+  if (problems.length) throw ProblemError.validation(problems);
+  return typeof note === 'string' ? note : null;
+}
