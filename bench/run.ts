@@ -8,6 +8,7 @@ import type { Bench, BenchResult } from './bench-result';
 import { benchEventStore } from './event-store.bench';
 import { benchIngestHttp } from './ingest-http.bench';
 import { benchQuery } from './query.bench';
+import { benchReadModels } from './read-models.bench';
 
 /** Every bench `npm run bench` runs, in order; each gets a fresh, migrated database. */
 const benches: Bench[] = [
@@ -44,6 +45,15 @@ const benches: Bench[] = [
       'after a warm-up: live (read models), asOf at instants spread over the recorded history, ' +
       'and asOf after the last event (a whole theatre folded). HTTP left out.',
     run: benchQuery,
+  },
+  {
+    name: 'Read-model rebuild',
+    description:
+      "bench/read-models.bench.ts: 200,000 events of the read models' test history (50 " +
+      'theatres; corrections, retractions, late reports, disagreeing cumulative totals) ' +
+      'appended with appendBatch, then rebuildReadModels (empty the tables, reset the ' +
+      'projector checkpoint, replay from position 0 in batches of 5000) twice; median events/s.',
+    run: benchReadModels,
   },
 ];
 

@@ -60,7 +60,7 @@ export interface RebuildProgress {
 
 export interface RebuildOptions {
   subscription?: string;
-  /** Events per batch of this process's projector (default 2000). */
+  /** Events per batch of this process's projector (default 5000). */
   batchSize?: number;
   onProgress?: (progress: RebuildProgress) => void;
   /** Gives up when the checkpoint stops moving for this long (default 60 s). */
@@ -100,7 +100,7 @@ export async function rebuildReadModels(
   const subscription = await startSubscription({
     pool,
     name,
-    batchSize: options.batchSize ?? 2000,
+    batchSize: options.batchSize ?? 5000,
     handle: async (events, tx) => {
       await writer.apply(tx, events);
     },

@@ -1,0 +1,55 @@
+import { performance } from 'node:perf_hooks';
+import { Pool } from 'pg';
+import { rebuildReadModels } from '@cm/read-models';
+import { appendHistory, reportHistory } from '../libs/read-models/src/testing';
+import type { BenchResult } from './bench-result';
+import { median } from './measure';
+
+const EVENTS = 200_000;
+const THEATRES = 50;
+const ROUNDS = 2;
+const TARGET_EVENTS_PER_SECOND = 30_000;
+
+/**
+ * `npm run rebuild` without the process around it: 200,000 events of the read models' test
+ * history (libs/read-models/src/testing: four report types over 50 theatres, 8% corrections,
+ * 4% retractions, late reports, cumulative casualty totals from five sources) appended with
+ * appendBatch, then the read models emptied and replayed from position 0 with the projector's
+ * writer, twice; the median events/s is reported, the time to reset included.
+ */
+export async function benchReadModels(databaseUrl: string): Promise<BenchResult[]> {
+  const pool = new Pool({ connectionString: databaseUrl, max: 4 });
+  pool.on('error', () => undefined);
+  try {
+    const appendStarted = performance.now();
+    await appendHistory(
+      pool,
+      reportHistory({ seed: 42, events: EVENTS, theatres: THEATRES }),
+      1000,
+    );
+    const appendSeconds = (performance.now() - appendStarted) / 1000;
+    await pool.query('VACUUM ANALYZE events');
+    const rates: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const result = await rebuildReadModels(pool);
+      rates.push(result.events / (result.elapsedMs / 1000));
+    }
+    const rate = median(rates);
+    return [
+      {
+        name: `rebuild from position 0, ${EVENTS.toLocaleString('en-US')} events`,
+        unit: 'events/s',
+        value: rate,
+        target: {
+          description: `>= ${TARGET_EVENTS_PER_SECOND.toLocaleString('en-US')} events/s`,
+          met: rate >= TARGET_EVENTS_PER_SECOND,
+        },
+        details:
+          `rounds: ${rates.map((value) => Math.round(value).toLocaleString('en-US')).join(', ')} events/s; ` +
+          `history appended in ${appendSeconds.toFixed(1)} s`,
+      },
+    ];
+  } finally {
+    await pool.end();
+  }
+}
