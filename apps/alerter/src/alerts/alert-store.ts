@@ -107,11 +107,19 @@ SELECT $1::bigint + c.ordinality, (c.value->>'alertId')::uuid, c.value->>'theatr
   ($2::text[])[c.ordinality::int], c.value
 FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS c`;
 
+/**
+ * Adds deltas to the open counts. An UPDATE, then an INSERT of theatres it did not find: an
+ * INSERT .. ON CONFLICT would check `open_alerts >= 0` on a negative delta before the
+ * conflict. Writers hold the journal lock here, so two cannot insert the same theatre.
+ */
 const ADD_OPEN_COUNTS = `
+WITH delta AS (SELECT * FROM unnest($1::text[], $2::int[]) AS d(theatre, delta)),
+updated AS (
+  UPDATE theatre_alert_counts AS c SET open_alerts = c.open_alerts + delta.delta
+  FROM delta WHERE c.theatre = delta.theatre
+  RETURNING c.theatre)
 INSERT INTO theatre_alert_counts (theatre, open_alerts)
-SELECT d.theatre, d.delta FROM unnest($1::text[], $2::int[]) AS d(theatre, delta)
-ON CONFLICT (theatre) DO UPDATE
-SET open_alerts = theatre_alert_counts.open_alerts + excluded.open_alerts`;
+SELECT theatre, delta FROM delta WHERE theatre NOT IN (SELECT theatre FROM updated)`;
 
 export interface WrittenChange {
   seq: number;

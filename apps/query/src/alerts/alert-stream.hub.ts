@@ -198,14 +198,16 @@ export class AlertStreamHub implements OnModuleDestroy {
   }
 
   private async read(after: number, theatre?: string): Promise<JournalEntry[]> {
-    const { rows } = await this.pool.query<{ seq: string; theatre: string; alert: AlertView }>(
+    // ORDER BY the bigint column, not a text alias of it ("10" sorts before "7").
+    const { rows } = await this.pool.query<{ id: string; theatre: string; alert: AlertView }>(
       theatre === undefined
-        ? 'SELECT seq::text, theatre, alert FROM alert_changes WHERE seq > $1 ORDER BY seq LIMIT $2'
-        : `SELECT seq::text, theatre, alert FROM alert_changes WHERE theatre = $3 AND seq > $1
-           ORDER BY seq LIMIT $2`,
+        ? `SELECT seq::text AS id, theatre, alert FROM alert_changes WHERE seq > $1
+           ORDER BY alert_changes.seq LIMIT $2`
+        : `SELECT seq::text AS id, theatre, alert FROM alert_changes WHERE theatre = $3 AND seq > $1
+           ORDER BY alert_changes.seq LIMIT $2`,
       theatre === undefined ? [after, PAGE] : [after, PAGE, theatre],
     );
-    return rows.map((row) => ({ seq: Number(row.seq), theatre: row.theatre, alert: row.alert }));
+    return rows.map((row) => ({ seq: Number(row.id), theatre: row.theatre, alert: row.alert }));
   }
 
   private async headSeq(): Promise<number> {
