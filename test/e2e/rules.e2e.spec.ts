@@ -191,6 +191,13 @@ describe('rules over HTTP: GET /v1/rules, POST /v1/rules/backtest (real app, rea
       'heavy-weapons-transfer',
     ]);
     expect(await rowCounts()).toEqual(before);
+    // Reading one theatre's events (by its index) gives what the whole store's replay gives.
+    const everywhere = await reader('POST', '/v1/rules/backtest', {});
+    expect(
+      everywhere.body.items.filter(
+        (alert: { theatre: string }) => alert.theatre === 'backtest-e2e',
+      ),
+    ).toEqual(response.body.items);
   });
 
   it('answers 400 problem+json naming the field of an invalid rule, and of an unknown field', async () => {

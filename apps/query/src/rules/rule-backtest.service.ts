@@ -4,8 +4,11 @@ import type { ActiveRules } from '@cm/alerter';
 import { backtestAsync } from '@cm/escalation';
 import type { Alert } from '@cm/escalation';
 import { PostgresEventStore } from '@cm/event-store';
+import { PG_POOL } from '@cm/platform';
+import type { Pool } from 'pg';
 import type { BacktestRequest } from './backtest-request';
 import { storedHistory } from './stored-history';
+import { theatreHistory } from './theatre-history';
 
 const PAGE_SIZE = 1000;
 
@@ -26,15 +29,20 @@ export interface BacktestResult {
 export class RuleBacktestService {
   constructor(
     private readonly store: PostgresEventStore,
+    @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(ACTIVE_RULES) private readonly active: ActiveRules,
   ) {}
 
   async run(request: BacktestRequest): Promise<BacktestResult> {
     const rules = request.rules ?? this.active.rules;
     const throughPosition = await this.store.headPosition();
+    const history = { throughPosition, pageSize: PAGE_SIZE };
     const items = await backtestAsync(
       rules,
-      storedHistory(this.store, { throughPosition, pageSize: PAGE_SIZE }),
+      // One theatre: only its events are read (by the theatre index), not the whole store.
+      request.theatre === undefined
+        ? storedHistory(this.store, history)
+        : theatreHistory(this.pool, request.theatre, history),
       { theatre: request.theatre, from: request.from, to: request.to },
     );
     return { items, rules: rules.map((rule) => rule.id), throughPosition };
