@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import * as prettier from 'prettier';
 import { startEmbeddedPostgres } from '../libs/platform/src/database/embedded-postgres';
 import { runMigrations } from '../libs/platform/src/database/migrate';
+import { benchBacktest } from './backtest.bench';
 import type { Bench, BenchResult } from './bench-result';
 import { benchEventStore } from './event-store.bench';
 import { benchIngestHttp } from './ingest-http.bench';
@@ -54,6 +55,17 @@ const benches: Bench[] = [
       'appended with appendBatch, then rebuildReadModels (empty the tables, reset the ' +
       'projector checkpoint, replay from position 0 in batches of 5000) twice; median events/s.',
     run: benchReadModels,
+  },
+  {
+    name: 'Rule backtest over the stored history',
+    description:
+      'bench/backtest.bench.ts: 200,000 events of the synthetic history of libs/escalation ' +
+      '(seed 1, 200 theatres, 365 days) appended with appendBatch, then the default rules ' +
+      'backtested as POST /v1/rules/backtest does it (RuleBacktestService without HTTP): over ' +
+      'the whole store (readAll pages of 1000 into backtestAsync), and for one theatre (a ' +
+      'cursor over the theatre index). RSS sampled every 50 ms; growth over the RSS before. ' +
+      'By hand for other sizes: DATABASE_URL=<empty db> node dist/bench/backtest.bench.js 1000000.',
+    run: (url) => benchBacktest(url, { events: 200_000 }),
   },
 ];
 
