@@ -6,7 +6,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * deletes it; aggregates are kept as sums with a `reports` count and a row disappears when
  * its count reaches zero, so live projection and a rebuild leave identical tables.
  * List rows page by (occurred_at, report_id), the stable keyset; `report` is the report's
- * current state (envelope with the corrected details and occurredAt) as the API returns it.
+ * current state (envelope with the corrected details and occurredAt) as the API returns it,
+ * `json` rather than `jsonb` because it is only ever stored and served whole.
  * Report ids sort bytewise (COLLATE "C"), as JavaScript compares strings, so keyset pages and
  * tie-breaks agree between SQL and the pure projections.
  */
@@ -40,7 +41,7 @@ export class ReadModels1764100000000 implements MigrationInterface {
         personnel_best  integer,
         personnel_high  integer,
         equipment       jsonb,
-        report          jsonb NOT NULL
+        report          json NOT NULL
       )`);
     await queryRunner.query(
       `CREATE INDEX rm_deployments_theatre_time_idx ON rm_deployments (theatre, occurred_at, report_id)`,
@@ -89,7 +90,7 @@ export class ReadModels1764100000000 implements MigrationInterface {
         source_name         text NOT NULL,
         source_reliability  text NOT NULL,
         source_credibility  smallint NOT NULL,
-        report              jsonb NOT NULL
+        report              json NOT NULL
       )`);
     await queryRunner.query(
       `CREATE INDEX rm_casualties_theatre_time_idx ON rm_casualties (theatre, occurred_at, report_id)`,
@@ -145,7 +146,7 @@ export class ReadModels1764100000000 implements MigrationInterface {
         accusing_party  text NOT NULL,
         means           text NOT NULL,
         target          text,
-        report          jsonb NOT NULL
+        report          json NOT NULL
       )`);
     await queryRunner.query(
       `CREATE INDEX rm_violations_theatre_time_idx ON rm_ceasefire_violations (theatre, occurred_at, report_id)`,
@@ -169,7 +170,7 @@ export class ReadModels1764100000000 implements MigrationInterface {
         demand           text NOT NULL,
         sanctions        jsonb NOT NULL,
         condition        jsonb,
-        report           jsonb NOT NULL
+        report           json NOT NULL
       )`);
     await queryRunner.query(
       `CREATE INDEX rm_sanction_demands_theatre_time_idx ON rm_sanction_demands (theatre, occurred_at, report_id)`,

@@ -9,7 +9,7 @@ describe('projector in the monitor', () => {
 
   beforeAll(async () => {
     app = await startTestApp();
-  });
+  }, 60_000);
   afterAll(async () => {
     await app?.close();
   });
@@ -48,5 +48,5 @@ describe('projector in the monitor', () => {
     const metrics = await httpClient(app.baseUrl)('GET', '/metrics');
     expect(metrics.text).toMatch(/^cm_projector_events_projected_total 4$/m);
     expect(metrics.text).toMatch(/^cm_projector_lag_positions 0$/m);
-  });
+  }, 60_000);
 });

@@ -12,7 +12,7 @@ import {
 } from '../projections';
 import { arrayLiteral } from './array-literal';
 import type { Queryable } from './queryable';
-import { insertReportRowsSql, REPORT_TABLES, rowTuples } from './report-tables';
+import { insertReportRowsSql, REPORT_TABLES, rowParameters } from './report-tables';
 
 interface AggregateTable {
   table: string;
@@ -207,10 +207,10 @@ export class ReadModelWriter {
         await tx.query(`DELETE FROM ${table.name} WHERE report_id = ANY($1::text[])`, [deletes]);
       }
       if (replacements.length > 0) {
-        await tx.query(insertReportRowsSql(table, true), [rowTuples(table, replacements)]);
+        await tx.query(insertReportRowsSql(table, true), rowParameters(table, replacements));
       }
       if (inserts.length > 0) {
-        await tx.query(insertReportRowsSql(table, false), [rowTuples(table, inserts)]);
+        await tx.query(insertReportRowsSql(table, false), rowParameters(table, inserts));
       }
     }
   }

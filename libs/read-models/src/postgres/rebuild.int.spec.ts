@@ -10,7 +10,7 @@ describe('rebuild', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-  });
+  }, 60_000);
   afterAll(async () => {
     await live?.stop();
     await db.drop();
@@ -56,5 +56,5 @@ describe('rebuild', () => {
     const result = await rebuildReadModels(db.pool, { batchSize: 1000 });
     expect(result.events).toBe(history.length);
     expect(await dumpReadModels(db.pool)).toEqual(liveTables);
-  });
+  }, 180_000);
 });

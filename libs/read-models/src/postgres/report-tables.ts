@@ -1,10 +1,11 @@
 import type { ReportDetails, ReportType } from '@cm/contracts';
 import type { ReportRow } from '../projections';
+import { arrayLiteral } from './array-literal';
 
 /** A column of a report table: its SQL array type for unnest, and its value in a row. */
 interface ReportColumn {
   name: string;
-  type: 'text' | 'integer' | 'bigint' | 'smallint' | 'boolean' | 'timestamptz' | 'jsonb';
+  type: 'text' | 'integer' | 'bigint' | 'smallint' | 'boolean' | 'timestamptz' | 'json' | 'jsonb';
   value(row: ReportRow): unknown;
 }
 
@@ -32,9 +33,10 @@ function details<T extends ReportType>(row: ReportRow, _type: T): ReportDetails<
   return row.report.details as ReportDetails<T>;
 }
 
+/** `json`, not `jsonb`: stored and served whole, never queried inside, and half the parsing. */
 const reportColumn: ReportColumn = {
   name: 'report',
-  type: 'jsonb',
+  type: 'json',
   value: (row) => json(row.report),
 };
 
@@ -170,28 +172,41 @@ export const READ_MODEL_TABLES = [
   'rm_sanction_demand_parties',
 ] as const;
 
+const isJson = (column: ReportColumn) => column.type === 'json' || column.type === 'jsonb';
+
 /**
- * `INSERT ... SELECT FROM jsonb_array_elements($1)`: all rows of a batch in one statement and
- * one JSON parameter of row tuples. JSON.stringify is native and PostgreSQL parses the
- * document once; the alternative, one array literal per column, spends its time escaping the
- * report documents.
+ * One statement for all rows of a batch: scalar columns as array parameters (`unnest`),
+ * JSON columns as one JSON array each (`json_array_elements`), zipped row by row by
+ * `ROWS FROM`. Sending whole rows as one jsonb document instead made PostgreSQL parse every
+ * report twice, and node-pg's own array encoding of long strings is slow.
  */
 export function insertReportRowsSql(table: ReportTable, upsert: boolean): string {
   const names = table.columns.map((column) => column.name);
-  const values = table.columns.map((column, index) =>
-    column.type === 'jsonb'
-      ? `nullif(r->${index}, 'null'::jsonb)`
-      : `(r->>${index})::${column.type}`,
+  const sources = table.columns.map((column, index) =>
+    isJson(column)
+      ? `json_array_elements($${index + 1}::json)`
+      : `unnest($${index + 1}::${column.type}[])`,
   );
+  const values = table.columns.map((column, index) => {
+    if (!isJson(column)) return `c${index}`;
+    const value = `CASE WHEN json_typeof(c${index}) = 'null' THEN NULL ELSE c${index} END`;
+    return column.type === 'jsonb' ? `(${value})::jsonb` : value;
+  });
   const updates = names
     .filter((name) => name !== 'report_id')
     .map((name) => `${name} = excluded.${name}`);
   const insert = `INSERT INTO ${table.name} (${names.join(', ')})
-SELECT ${values.join(', ')} FROM jsonb_array_elements($1::jsonb) AS r`;
+SELECT ${values.join(', ')}
+FROM ROWS FROM (${sources.join(', ')}) AS r(${names.map((_, index) => `c${index}`).join(', ')})`;
   return upsert ? `${insert}\nON CONFLICT (report_id) DO UPDATE SET ${updates.join(', ')}` : insert;
 }
 
-/** The rows as one JSON array of tuples, the parameter of insertReportRowsSql. */
-export function rowTuples(table: ReportTable, rows: ReportRow[]): string {
-  return JSON.stringify(rows.map((row) => table.columns.map((column) => column.value(row))));
+/** The parameters of insertReportRowsSql for `rows`. */
+export function rowParameters(table: ReportTable, rows: ReportRow[]): string[] {
+  return table.columns.map((column) => {
+    const values = rows.map((row) => column.value(row));
+    return isJson(column) ? JSON.stringify(values) : arrayLiteral(values as Scalar[]);
+  });
 }
+
+type Scalar = string | number | boolean | null;

@@ -20,7 +20,7 @@ describe('theatre overview: live and as of an instant', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-  });
+  }, 60_000);
   afterAll(async () => {
     await live?.stop();
     await db.drop();
@@ -85,7 +85,7 @@ describe('theatre overview: live and as of an instant', () => {
     expect(final.personnel.byActor.length).toBeGreaterThan(2);
     expect(final.equipment.length).toBeGreaterThan(2);
     expect(final.sanctionDemands.some((party) => party.recent.length === 10)).toBe(true);
-  });
+  }, 180_000);
 });
 
 async function readAll(db: TestDatabase): Promise<StoredEvent[]> {
