@@ -178,4 +178,14 @@ describe('alerts over HTTP', () => {
     }
     expect(await counts()).toBe(0);
   });
+
+  it('reports alerts raised, events handled and lag on /metrics', async () => {
+    await caughtUp();
+    const metrics = await httpClient(app.baseUrl)('GET', '/metrics');
+    expect(metrics.text).toMatch(
+      /cm_alerts_raised_total\{rule="foreign-reinforcement",severity="high"\} [1-9]/,
+    );
+    expect(metrics.text).toMatch(/cm_alerter_events_total [1-9]/);
+    expect(metrics.text).toMatch(/cm_alerter_lag_events 0\b/);
+  });
 });

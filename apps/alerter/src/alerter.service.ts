@@ -66,13 +66,19 @@ export class AlerterService implements OnApplicationBootstrap, OnModuleDestroy {
     }));
     new Gauge({
       name: 'cm_alerter_lag_events',
-      help: 'Positions between the newest stored event and the alerter checkpoint',
+      help: 'Stored events after the alerter checkpoint (counted up to 1,000,000)',
       registers,
       async collect() {
-        const { rows } = await pool.query<{ head: string | null }>(
-          'SELECT max(position)::text AS head FROM events',
+        // In the store's read order (transaction id, position): a position alone can stay
+        // behind the head when transactions committed out of position order.
+        const { position, transactionId } = alerter.checkpoint();
+        const { rows } = await pool.query<{ lag: string }>(
+          `SELECT count(*)::text AS lag FROM (
+             SELECT 1 FROM events WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
+             LIMIT 1000000) AS behind`,
+          [transactionId, position],
         );
-        this.set(Math.max(0, Number(rows[0].head ?? 0) - alerter.position()));
+        this.set(Number(rows[0].lag));
       },
     });
   }

@@ -1,6 +1,6 @@
 import type { Rule } from '@cm/escalation';
-import { loadCheckpoint, startSubscription } from '@cm/event-store';
-import type { StoredEvent, Subscription } from '@cm/event-store';
+import { loadCheckpoint, START, startSubscription } from '@cm/event-store';
+import type { Checkpoint, StoredEvent, Subscription } from '@cm/event-store';
 import type { Pool, PoolClient } from 'pg';
 import type { EngineVerdict, LifecycleStep } from './alerts/domain/alert-lifecycle';
 import { applyEngineVerdict } from './alerts/domain/alert-lifecycle';
@@ -73,9 +73,9 @@ export class Alerter {
     await this.subscription.waitUntilCaughtUp(position, timeoutMs);
   }
 
-  /** The position of the last event handled by this process. */
-  position(): number {
-    return this.subscription?.checkpoint().position ?? 0;
+  /** The checkpoint this process last committed or read (START before it started). */
+  checkpoint(): Checkpoint {
+    return this.subscription?.checkpoint() ?? START;
   }
 
   private async handle(events: StoredEvent[], tx: PoolClient): Promise<void> {
