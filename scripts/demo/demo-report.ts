@@ -30,9 +30,9 @@ export function formatOverview(overview: TheatreOverviewView): string {
   out.push(
     `Overview of ${overview.theatre} at ${shortTime(overview.at)} UTC` +
       (reports
-        ? `: ${reports.total} reports (${reports.deployments} deployments, ${reports.casualties} casualty, ` +
-          `${reports.ceasefireViolations} ceasefire violations, ${reports.sanctionDemands} sanction demands), ` +
-          `occurred ${shortTime(overview.firstOccurredAt)} to ${shortTime(overview.lastOccurredAt)}`
+        ? `: ${reports.total} reports (${reports.deployments} deployments, ${reports.casualties} casualty reports, ` +
+          `${reports.ceasefireViolations} ceasefire violations, ${reports.sanctionDemands} sanction demands) ` +
+          `that occurred from ${shortTime(overview.firstOccurredAt)} to ${shortTime(overview.lastOccurredAt)}`
         : ''),
   );
 

@@ -1,9 +1,7 @@
-import { lagGauges, settledJson } from './caught-up';
 import { formatAlerts, formatOverview, shortTime } from './demo-report';
+import { sendScenario, servedCalls, untilSettled } from './demo-session';
 import { MonitorClient, MonitorHttpError } from './monitor-client';
-import type { AlertView, TheatreOverviewView } from './monitor-views';
 import { tarnValleyScenario } from './tarn-valley.scenario';
-import type { Scenario, ScenarioStep } from './tarn-valley.scenario';
 
 /**
  * `npm run demo`: tells the Tarn valley story to a running monitor (`npm start`) over HTTP,
@@ -11,17 +9,6 @@ import type { Scenario, ScenarioStep } from './tarn-valley.scenario';
  * and the alerts raised. MONITOR_URL (default http://127.0.0.1:3000) and API_KEY (a key with
  * the ingest and read roles, when the server has API_KEYS) say where and as whom.
  */
-
-const CATCH_UP_TIMEOUT_MS = 60_000;
-const POLL_MS = 250;
-
-interface ReportView {
-  version: number;
-  retracted: boolean;
-  history: { type: string; position: number; data: { reason?: string } }[];
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<void> {
   const baseUrl = (process.env.MONITOR_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
@@ -35,7 +22,7 @@ async function main(): Promise<void> {
       `to ${shortTime(scenario.anchor.toISOString())} UTC, one correction, one retraction.`,
   );
   console.log(`Sending them to ${baseUrl} ...`);
-  await sendScenario(client, scenario);
+  await sendScenario(client, scenario, (line) => console.log(line));
 
   process.stdout.write('Waiting for the projector and the alerter to catch up ... ');
   const started = Date.now();
@@ -66,149 +53,6 @@ async function checkReachable(client: MonitorClient): Promise<void> {
       { cause: error },
     );
   }
-}
-
-async function sendScenario(client: MonitorClient, scenario: Scenario): Promise<void> {
-  const tally = { created: 0, duplicate: 0, conflict: 0 };
-  for (const step of scenario.steps) {
-    const outcome = await sendStep(client, step);
-    if (outcome in tally) tally[outcome as keyof typeof tally]++;
-    else console.log(`  ${outcome}`);
-  }
-  console.log(
-    `  reports: ${tally.created} filed (201), ${tally.duplicate} already filed by an earlier run today (200)` +
-      (tally.conflict
-        ? `, ${tally.conflict} filed earlier with other content (409, left as they are)`
-        : ''),
-  );
-}
-
-/** 'created', 'duplicate' or 'conflict' for a filing; a line to print for the others. */
-async function sendStep(client: MonitorClient, step: ScenarioStep): Promise<string> {
-  switch (step.kind) {
-    case 'file': {
-      const { status } = await client.request('POST', '/v1/reports', step.report, [409]);
-      return status === 201 ? 'created' : status === 200 ? 'duplicate' : 'conflict';
-    }
-    case 'correct': {
-      const path = `/v1/reports/${encodeURIComponent(step.reportId)}`;
-      const report = await client.get<ReportView>(path);
-      const done = report.history.some(
-        (event) => event.type === 'ReportCorrected' && event.data.reason === step.reason,
-      );
-      if (done) return `correction of ${step.reportId}: already applied by an earlier run`;
-      const { body } = await client.request<{ version: number }>('POST', `${path}/corrections`, {
-        expectedVersion: report.version,
-        details: step.details,
-        reason: step.reason,
-      });
-      return `correction of ${step.reportId}: applied (version ${body.version})`;
-    }
-    case 'retract': {
-      const path = `/v1/reports/${encodeURIComponent(step.reportId)}`;
-      const report = await client.get<ReportView>(path);
-      if (report.retracted)
-        return `retraction of ${step.reportId}: already applied by an earlier run`;
-      const { body } = await client.request<{ version: number }>('POST', `${path}/retraction`, {
-        expectedVersion: report.version,
-        reason: step.reason,
-      });
-      return `retraction of ${step.reportId}: applied (version ${body.version})`;
-    }
-  }
-}
-
-interface Settled {
-  /** Undefined when the server does not serve the overview (overviewMissing). */
-  overview: TheatreOverviewView | undefined;
-  alerts: AlertView[];
-  alertsSource: 'alerts' | 'backtest';
-}
-
-/**
- * Caught up: every subscriber's lag gauge on /metrics (cm_*_lag_events, cm_*_lag_positions) at zero, and then the
- * overview and the alerts the same twice in a row (a subscriber without a gauge still settles).
- */
-async function untilSettled(
-  client: MonitorClient,
-  calls: ServedCalls,
-  theatre: string,
-): Promise<Settled> {
-  const deadline = Date.now() + CATCH_UP_TIMEOUT_MS;
-  for (;;) {
-    const metrics = await client.get<string>('/metrics');
-    const behind = [...lagGauges(String(metrics)).values()].some((lag) => lag > 0);
-    if (!behind) break;
-    if (Date.now() > deadline) throw new Error('the subscribers did not catch up within 60 s');
-    await sleep(POLL_MS);
-  }
-  let previous: string | undefined;
-  for (;;) {
-    const current = await readTheatre(client, calls, theatre);
-    const json = current && settledJson(current);
-    if (current && json === previous) return current;
-    if (Date.now() > deadline) {
-      throw new Error(`the overview and the alerts of ${theatre} did not settle within 60 s`);
-    }
-    previous = json;
-    await sleep(POLL_MS);
-  }
-}
-
-/** The theatre's overview and alerts; undefined while the projector has not seen the theatre. */
-async function readTheatre(
-  client: MonitorClient,
-  calls: ServedCalls,
-  theatre: string,
-): Promise<Settled | undefined> {
-  const slug = encodeURIComponent(theatre);
-  let overview: TheatreOverviewView | undefined;
-  if (calls.overview) {
-    const response = await client.request<TheatreOverviewView>(
-      'GET',
-      `/v1/theatres/${slug}/overview`,
-      undefined,
-      [404],
-    );
-    if (response.status === 404) return undefined;
-    overview = response.body;
-  }
-  if (calls.alerts) {
-    return { overview, alerts: await listAlerts(client, slug), alertsSource: 'alerts' };
-  }
-  const { body } = await client.request<{ items: AlertView[] }>('POST', '/v1/rules/backtest', {
-    theatre,
-  });
-  return { overview, alerts: body.items, alertsSource: 'backtest' };
-}
-
-interface ServedCalls {
-  overview: boolean;
-  alerts: boolean;
-}
-
-/** Which of the calls the demo prints from this server serves, by its OpenAPI document. */
-async function servedCalls(client: MonitorClient): Promise<ServedCalls> {
-  const document = await client.get<{ paths?: Record<string, unknown> }>('/docs-json');
-  const paths = Object.keys(document.paths ?? {});
-  return {
-    overview: paths.some((path) => /^\/v1\/theatres\/\{[^}]+\}\/overview$/.test(path)),
-    alerts: paths.includes('/v1/alerts'),
-  };
-}
-
-async function listAlerts(client: MonitorClient, slug: string): Promise<AlertView[]> {
-  const alerts: AlertView[] = [];
-  let cursor: string | null | undefined;
-  do {
-    const query = `theatre=${slug}&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-    const page = await client.get<{ items: AlertView[]; nextCursor?: string | null }>(
-      `/v1/alerts?${query}`,
-    );
-    alerts.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return alerts;
 }
 
 main().catch((error: unknown) => {

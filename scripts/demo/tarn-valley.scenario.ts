@@ -372,7 +372,8 @@ export function tarnValleyScenario(now: Date): Scenario {
       killed('kestria', 31, { civilian: true }),
     ),
     violation(
-      { name: 'vio-valdmark-d1', days: 1, hour: 4, source: kestrianMod },
+      // Late in the evening before the demo's day: in the overview's last 24 h until 22:00 UTC.
+      { name: 'vio-valdmark-d1', days: 1, hour: 22, source: kestrianMod, delay: 2 },
       {
         accusedParty: 'valdmark',
         accusingParty: 'kestria',

@@ -122,8 +122,9 @@ describe('formatOverview', () => {
 
   it('heads with the theatre, the reference instant and the report counts', () => {
     expect(text.split('\n')[0]).toBe(
-      'Overview of tarn-valley at 2026-11-25 10:30 UTC: 8 reports (2 deployments, 2 casualty, ' +
-        '3 ceasefire violations, 1 sanction demands), occurred 2026-10-14 10:00 to 2026-11-24 04:00',
+      'Overview of tarn-valley at 2026-11-25 10:30 UTC: 8 reports (2 deployments, 2 casualty ' +
+        'reports, 3 ceasefire violations, 1 sanction demands) that occurred from 2026-10-14 10:00 ' +
+        'to 2026-11-24 04:00',
     );
   });
 
