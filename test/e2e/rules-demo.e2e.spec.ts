@@ -1,6 +1,7 @@
 import { formatAlerts, formatOverview } from '../../scripts/demo/demo-report';
 import { sendScenario, servedCalls, untilSettled } from '../../scripts/demo/demo-session';
 import { MonitorClient } from '../../scripts/demo/monitor-client';
+import type { AlertView } from '../../scripts/demo/monitor-views';
 import { tarnValleyScenario } from '../../scripts/demo/tarn-valley.scenario';
 import { startTestApp, TEST_KEYS, TestApp } from '../support';
 
@@ -51,6 +52,25 @@ describe('the demo against the monitor (real app, real PostgreSQL)', () => {
     ]);
     const resolved = alerts.find((alert) => alert.status === 'resolved');
     expect(resolved?.resolution?.note).toMatch(/vio-tv-claim-d11/);
+
+    // Live alerts are those a backtest of the same history gives: ids, windows, evidence, status.
+    const backtest = await client.request<{ items: AlertView[] }>('POST', '/v1/rules/backtest', {
+      theatre: 'tarn-valley',
+    });
+    const essentials = (list: AlertView[]) =>
+      list
+        .map(({ alertId, rule, status, summary, windowStart, windowEnd, raisedAt, evidence }) => ({
+          alertId,
+          rule,
+          status,
+          summary,
+          windowStart,
+          windowEnd,
+          raisedAt,
+          evidence,
+        }))
+        .sort((a, b) => a.alertId.localeCompare(b.alertId));
+    expect(essentials(alerts)).toEqual(essentials(backtest.body.items));
 
     const printed = `${formatOverview(overview!)}\n${formatAlerts(alerts)}`;
     expect(printed).toMatch(/^Overview of tarn-valley at /);
