@@ -12,7 +12,8 @@ import {
 } from '../projections';
 import { arrayLiteral } from './array-literal';
 import type { Queryable } from './queryable';
-import { insertReportRowsSql, REPORT_TABLES, rowParameters } from './report-tables';
+import { CombinedStatement } from './statement';
+import { insertReportRowsSql, REPORT_TABLES } from './report-tables';
 
 interface AggregateTable {
   table: string;
@@ -66,9 +67,20 @@ const AGGREGATE_TABLES: Record<AggregateKind, AggregateTable> = {
   },
 };
 
-function addDeltasSql({ table, keys, values }: AggregateTable): string {
+function addDeltasSql(
+  { table, keys, values }: AggregateTable,
+  entries: AggregateEntry[],
+  param: CombinedStatement['param'],
+): string {
   const columns = [...keys, ...values];
-  const arrays = columns.map((column, index) => `$${index + 1}::${column.type}[]`);
+  const arrays = [
+    ...keys.map((key, index) =>
+      param(arrayLiteral(entries.map((entry) => entry.key[index])), `${key.type}[]`),
+    ),
+    ...values.map((value, index) =>
+      param(arrayLiteral(entries.map((entry) => entry.values[index])), `${value.type}[]`),
+    ),
+  ];
   return `INSERT INTO ${table} (${columns.map((column) => column.name).join(', ')})
 SELECT * FROM unnest(${arrays.join(', ')})
 ON CONFLICT (${keys.map((key) => key.name).join(', ')}) DO UPDATE SET ${values
@@ -76,20 +88,33 @@ ON CONFLICT (${keys.map((key) => key.name).join(', ')}) DO UPDATE SET ${values
     .join(', ')}`;
 }
 
-const SOURCE_KEYS = `unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::text[])
-  AS k(theatre, party, category, civilian, source_name)`;
+/** The touched sources as a set-returning `unnest(...) AS k(...)` over five arrays. */
+function sourceKeys(keys: CasualtySourceKey[], param: CombinedStatement['param']): string {
+  const columns: [keyof CasualtySourceKey, string][] = [
+    ['theatre', 'text'],
+    ['party', 'text'],
+    ['category', 'text'],
+    ['civilian', 'boolean'],
+    ['source', 'text'],
+  ];
+  const arrays = columns.map(([field, type]) =>
+    param(arrayLiteral(keys.map((key) => key[field])), `${type}[]`),
+  );
+  return `unnest(${arrays.join(', ')}) AS k(theatre, party, category, civilian, source_name)`;
+}
+
 const SOURCE_MATCH = `c.theatre = k.theatre AND c.party = k.party AND c.category = k.category
   AND c.civilian = k.civilian AND c.source_name = k.source_name AND c.cumulative`;
 
 /** Each touched source's latest cumulative total: one index probe per source. */
-const UPSERT_SOURCE_TOTALS = `
+const upsertSourceTotalsSql = (keys: string) => `
 INSERT INTO rm_casualty_source_totals
   (theatre, party, category, civilian, source_name, report_id, occurred_at, reliability,
    credibility, low, best, high)
 SELECT k.theatre, k.party, k.category, k.civilian, k.source_name, c.report_id, c.occurred_at,
   c.source_reliability, c.source_credibility, coalesce(c.count_low, c.count_best), c.count_best,
   coalesce(c.count_high, c.count_best)
-FROM ${SOURCE_KEYS}
+FROM ${keys}
 CROSS JOIN LATERAL (
   SELECT * FROM rm_casualties c WHERE ${SOURCE_MATCH}
   ORDER BY c.occurred_at DESC, c.report_id DESC LIMIT 1
@@ -99,8 +124,9 @@ ON CONFLICT (theatre, party, category, civilian, source_name) DO UPDATE SET
   reliability = excluded.reliability, credibility = excluded.credibility,
   low = excluded.low, best = excluded.best, high = excluded.high`;
 
-const DELETE_GONE_SOURCE_TOTALS = `
-DELETE FROM rm_casualty_source_totals t USING ${SOURCE_KEYS}
+/** Sources left without any cumulative total (disjoint from those upserted above). */
+const deleteGoneSourceTotalsSql = (keys: string) => `
+DELETE FROM rm_casualty_source_totals t USING ${keys}
 WHERE t.theatre = k.theatre AND t.party = k.party AND t.category = k.category
   AND t.civilian = k.civilian AND t.source_name = k.source_name
   AND NOT EXISTS (SELECT 1 FROM rm_casualties c WHERE ${SOURCE_MATCH})`;
@@ -111,20 +137,22 @@ const occurredBound = (fn: 'min' | 'max') =>
     .join(', ');
 
 /** Index probes per theatre: a retraction or correction may move either end. */
-const UPDATE_THEATRE_SPAN = `
+const updateTheatreSpanSql = (theatres: string) => `
 UPDATE rm_theatres t SET first_occurred_at = s.first, last_occurred_at = s.last
 FROM (
   SELECT s.theatre, least(${occurredBound('min')}) AS first,
     greatest(${occurredBound('max')}) AS last
-  FROM unnest($1::text[]) AS s(theatre)
+  FROM unnest(${theatres}) AS s(theatre)
 ) s
 WHERE t.theatre = s.theatre`;
 
 /**
  * Applies a batch of stored events to the read models inside the caller's transaction
- * (the subscription's, which also moves the checkpoint). Set-based: a fixed number of
- * statements per batch whatever its size, so a rebuild is bounded by PostgreSQL's insert
- * rate rather than by round trips.
+ * (the subscription's, which also moves the checkpoint). Set-based, and a fixed number of
+ * round trips per batch whatever its size: one read of the rows the batch corrects or
+ * retracts, then three combined statements (report rows; aggregate deltas; what derives from
+ * both: emptied aggregate rows, sources' latest totals, theatres' first and last occurredAt),
+ * each seeing the one before.
  */
 export class ReadModelWriter {
   async apply(tx: Queryable, events: readonly ProjectedEvent[]): Promise<ReadModelChanges> {
@@ -135,10 +163,9 @@ export class ReadModelWriter {
     // their checkpoint moves with them, so the events are projected again. Not waiting for
     // the WAL flush roughly halves a small batch's commit.
     await tx.query('SET LOCAL synchronous_commit TO OFF');
-    await this.writeReportRows(tx, changes, known);
-    await this.writeAggregates(tx, changes);
-    await this.writeSourceTotals(tx, [...changes.casualtySources.values()]);
-    await tx.query(UPDATE_THEATRE_SPAN, [[...changes.theatres]]);
+    await this.reportRows(changes, known).run(tx);
+    await this.aggregateDeltas(changes).run(tx);
+    await this.derived(changes).run(tx);
     return changes;
   }
 
@@ -162,35 +189,38 @@ export class ReadModelWriter {
       wanted.set(changed.reportType, ids);
     }
     const known = new Map<string, ReportRow>();
-    for (const [type, ids] of wanted) {
-      const { rows } = await tx.query<{
-        report: ReportRow['report'];
-        version: number;
-        position: string;
-      }>(
-        `SELECT report, version, position FROM ${REPORT_TABLES[type].name} WHERE report_id = ANY($1::text[])`,
-        [[...ids]],
-      );
-      for (const row of rows) {
-        known.set(row.report.reportId, {
-          report: row.report,
-          version: row.version,
-          position: Number(row.position),
-        });
-      }
+    if (wanted.size === 0) return known;
+    const selects = [...wanted.keys()].map(
+      (type, index) =>
+        `SELECT report, version, position FROM ${REPORT_TABLES[type].name} WHERE report_id = ANY($${index + 1}::text[])`,
+    );
+    const { rows } = await tx.query<{
+      report: ReportRow['report'];
+      version: number;
+      position: string;
+    }>(
+      selects.join('\nUNION ALL\n'),
+      [...wanted.values()].map((ids) => [...ids]),
+    );
+    for (const row of rows) {
+      known.set(row.report.reportId, {
+        report: row.report,
+        version: row.version,
+        position: Number(row.position),
+      });
     }
     return known;
   }
 
   /**
    * Rows of reports filed in this batch are inserted; rows that existed before it (they were
-   * loaded as `known`) are replaced or deleted.
+   * loaded as `known`) are replaced or deleted: three disjoint sets per table.
    */
-  private async writeReportRows(
-    tx: Queryable,
+  private reportRows(
     changes: ReadModelChanges,
     known: ReadonlyMap<string, ReportRow>,
-  ): Promise<void> {
+  ): CombinedStatement {
+    const statement = new CombinedStatement();
     for (const type of REPORT_TYPES) {
       const table = REPORT_TABLES[type];
       const inserts: ReportRow[] = [];
@@ -204,51 +234,50 @@ export class ReadModelWriter {
         else inserts.push(row.next);
       }
       if (deletes.length > 0) {
-        await tx.query(`DELETE FROM ${table.name} WHERE report_id = ANY($1::text[])`, [deletes]);
+        statement.add(
+          `DELETE FROM ${table.name} WHERE report_id = ANY(${statement.param(arrayLiteral(deletes), 'text[]')})`,
+        );
       }
       if (replacements.length > 0) {
-        await tx.query(insertReportRowsSql(table, true), rowParameters(table, replacements));
+        statement.add(insertReportRowsSql(table, replacements, true, statement.param));
       }
       if (inserts.length > 0) {
-        await tx.query(insertReportRowsSql(table, false), rowParameters(table, inserts));
+        statement.add(insertReportRowsSql(table, inserts, false, statement.param));
       }
     }
+    return statement;
   }
 
-  private async writeAggregates(tx: Queryable, changes: ReadModelChanges): Promise<void> {
+  private aggregateDeltas(changes: ReadModelChanges): CombinedStatement {
+    const statement = new CombinedStatement();
     for (const kind of Object.keys(AGGREGATE_TABLES) as AggregateKind[]) {
-      const table = AGGREGATE_TABLES[kind];
       const entries: AggregateEntry[] = changes.sums
         .ofKind(kind)
         .filter((entry) => kind === 'theatreReports' || !isAggregateEntryEmpty(entry));
-      if (entries.length === 0) continue;
-      const keyArrays = table.keys.map((_, index) =>
-        arrayLiteral(entries.map((entry) => entry.key[index])),
-      );
-      const valueArrays = table.values.map((_, index) =>
-        arrayLiteral(entries.map((entry) => entry.values[index])),
-      );
-      await tx.query(addDeltasSql(table), [...keyArrays, ...valueArrays]);
+      if (entries.length > 0) {
+        statement.add(addDeltasSql(AGGREGATE_TABLES[kind], entries, statement.param));
+      }
+    }
+    return statement;
+  }
+
+  private derived(changes: ReadModelChanges): CombinedStatement {
+    const statement = new CombinedStatement();
+    const theatres = statement.param(arrayLiteral([...changes.theatres]), 'text[]');
+    for (const table of Object.values(AGGREGATE_TABLES)) {
       if (table.countColumn) {
-        const theatres = [...new Set(entries.map((entry) => entry.key[0] as string))];
-        await tx.query(
-          `DELETE FROM ${table.table} WHERE theatre = ANY($1::text[]) AND ${table.countColumn} = 0`,
-          [theatres],
+        statement.add(
+          `DELETE FROM ${table.table} WHERE theatre = ANY(${theatres}) AND ${table.countColumn} = 0`,
         );
       }
     }
-  }
-
-  private async writeSourceTotals(tx: Queryable, keys: CasualtySourceKey[]): Promise<void> {
-    if (keys.length === 0) return;
-    const arrays = [
-      arrayLiteral(keys.map((key) => key.theatre)),
-      arrayLiteral(keys.map((key) => key.party)),
-      arrayLiteral(keys.map((key) => key.category)),
-      arrayLiteral(keys.map((key) => key.civilian)),
-      arrayLiteral(keys.map((key) => key.source)),
-    ];
-    await tx.query(DELETE_GONE_SOURCE_TOTALS, arrays);
-    await tx.query(UPSERT_SOURCE_TOTALS, arrays);
+    const sources = [...changes.casualtySources.values()];
+    if (sources.length > 0) {
+      const keys = sourceKeys(sources, statement.param);
+      statement.add(deleteGoneSourceTotalsSql(keys));
+      statement.add(upsertSourceTotalsSql(keys));
+    }
+    statement.add(updateTheatreSpanSql(theatres));
+    return statement;
   }
 }

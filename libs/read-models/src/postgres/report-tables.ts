@@ -180,13 +180,19 @@ const isJson = (column: ReportColumn) => column.type === 'json' || column.type =
  * `ROWS FROM`. Sending whole rows as one jsonb document instead made PostgreSQL parse every
  * report twice, and node-pg's own array encoding of long strings is slow.
  */
-export function insertReportRowsSql(table: ReportTable, upsert: boolean): string {
+export function insertReportRowsSql(
+  table: ReportTable,
+  rows: ReportRow[],
+  upsert: boolean,
+  param: (value: string, type: string) => string,
+): string {
   const names = table.columns.map((column) => column.name);
-  const sources = table.columns.map((column, index) =>
-    isJson(column)
-      ? `json_array_elements($${index + 1}::json)`
-      : `unnest($${index + 1}::${column.type}[])`,
-  );
+  const sources = table.columns.map((column) => {
+    const values = rows.map((row) => column.value(row));
+    return isJson(column)
+      ? `json_array_elements(${param(JSON.stringify(values), 'json')})`
+      : `unnest(${param(arrayLiteral(values as Scalar[]), `${column.type}[]`)})`;
+  });
   const values = table.columns.map((column, index) => {
     if (!isJson(column)) return `c${index}`;
     const value = `CASE WHEN json_typeof(c${index}) = 'null' THEN NULL ELSE c${index} END`;
@@ -199,14 +205,6 @@ export function insertReportRowsSql(table: ReportTable, upsert: boolean): string
 SELECT ${values.join(', ')}
 FROM ROWS FROM (${sources.join(', ')}) AS r(${names.map((_, index) => `c${index}`).join(', ')})`;
   return upsert ? `${insert}\nON CONFLICT (report_id) DO UPDATE SET ${updates.join(', ')}` : insert;
-}
-
-/** The parameters of insertReportRowsSql for `rows`. */
-export function rowParameters(table: ReportTable, rows: ReportRow[]): string[] {
-  return table.columns.map((column) => {
-    const values = rows.map((row) => column.value(row));
-    return isJson(column) ? JSON.stringify(values) : arrayLiteral(values as Scalar[]);
-  });
 }
 
 type Scalar = string | number | boolean | null;
