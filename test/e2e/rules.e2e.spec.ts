@@ -200,6 +200,17 @@ describe('rules over HTTP: GET /v1/rules, POST /v1/rules/backtest (real app, rea
     ).toEqual(response.body.items);
   });
 
+  it('answers backtests of the whole store asked at once, one after the other, each in full', async () => {
+    const answers = await Promise.all(
+      [0, 1, 2].map(() => reader('POST', '/v1/rules/backtest', { rules: [twoViolationsInADay] })),
+    );
+    for (const answer of answers) {
+      expect(answer.status).toBe(200);
+      expect(answer.body).toEqual(answers[0].body);
+    }
+    expect(answers[0].body.items).toHaveLength(2);
+  });
+
   it('answers 400 problem+json naming the field of an invalid rule, and of an unknown field', async () => {
     const invalid = await reader('POST', '/v1/rules/backtest', {
       rules: [{ ...twoViolationsInADay, window: { duration: 'soon' } }],

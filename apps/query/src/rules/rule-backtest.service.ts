@@ -24,6 +24,10 @@ export interface BacktestResult {
 /**
  * Runs rules over the stored history with the alerter's own engine and writes nothing: no
  * alert, no checkpoint. The engine is a fresh one, so the active alerter is not disturbed.
+ * Backtests of the whole store run one at a time per process, in the order asked: each holds
+ * the engine's state for every theatre and every alert found (hundreds of MB for a million
+ * events), and two at once would hold it twice beside the alerter. One theatre's is small and
+ * runs at once.
  */
 @Injectable()
 export class RuleBacktestService {
@@ -33,7 +37,17 @@ export class RuleBacktestService {
     @Inject(ACTIVE_RULES) private readonly active: ActiveRules,
   ) {}
 
-  async run(request: BacktestRequest): Promise<BacktestResult> {
+  /** The whole-store backtest running or queued last. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  run(request: BacktestRequest): Promise<BacktestResult> {
+    if (request.theatre !== undefined) return this.runNow(request);
+    const result = this.queue.then(() => this.runNow(request));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async runNow(request: BacktestRequest): Promise<BacktestResult> {
     const rules = request.rules ?? this.active.rules;
     const throughPosition = await this.store.headPosition();
     const history = { throughPosition, pageSize: PAGE_SIZE };
