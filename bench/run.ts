@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import * as prettier from 'prettier';
 import { startEmbeddedPostgres } from '../libs/platform/src/database/embedded-postgres';
 import { runMigrations } from '../libs/platform/src/database/migrate';
+import { benchAlerts } from './alerts.bench';
 import { benchBacktest } from './backtest.bench';
 import type { Bench, BenchResult } from './bench-result';
 import { benchEventStore } from './event-store.bench';
@@ -66,6 +67,18 @@ const benches: Bench[] = [
       'cursor over the theatre index). RSS sampled every 50 ms; growth over the RSS before. ' +
       'By hand for other sizes: DATABASE_URL=<empty db> node dist/bench/backtest.bench.js 1000000.',
     run: (url) => benchBacktest(url, { events: 200_000 }),
+  },
+  {
+    name: 'Alerts: ingest to SSE latency, alerter memory',
+    description:
+      'bench/alerts.bench.ts. Latency: the built monitor in a process of its own; the bench files ' +
+      'single reports over HTTP at a steady 1,000/s for 60 s after a 3 s warm-up (withdrawals and ' +
+      'one-sided violations over 200 theatres, which raise nothing) and every 100 ms a probe that ' +
+      'raises a new foreign-reinforcement alert; a GET /v1/alerts/stream client times each probe ' +
+      'from just before its POST to its alert event. Memory: 1,000,000 events of the synthetic ' +
+      'history of libs/escalation (seed 5, 200 theatres, 365 days) appended with appendBatch, ' +
+      'then the built alerter alone started on them; RSS and peak RSS from /proc once caught up.',
+    run: benchAlerts,
   },
 ];
 

@@ -1,0 +1,334 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Agent, request } from 'node:http';
+import { Pool } from 'pg';
+import { reportStreamId } from '@cm/contracts';
+import { PostgresEventStore, type BatchItem } from '@cm/event-store';
+import { syntheticHistory } from '../libs/escalation/src/testing/synthetic-history';
+import type { BenchResult } from './bench-result';
+
+const root = resolve(__dirname, '..', '..');
+
+/**
+ * Two measurements of the alerter (targets from ARCHITECTURE.md):
+ *
+ * 1. Ingest to alert on the SSE stream at 1,000 reports/s for 60 s, p99 < 250 ms. The built
+ *    monitor runs in a process of its own; the bench process files single reports over HTTP
+ *    at a steady 1,000 a second (background: withdrawals and one-sided ceasefire violations
+ *    over 200 theatres, which the rules read but which raise nothing) and, every 100 ms in
+ *    their place, a probe that raises a new `foreign-reinforcement` alert in a theatre of its
+ *    own. A client of GET /v1/alerts/stream times each probe from just before its POST to
+ *    its alert arriving.
+ * 2. Alerter memory after 1,000,000 events over 200 theatres, < 300 MB RSS: the synthetic
+ *    history of libs/escalation (seed 5, 365 days) appended with appendBatch, then the built
+ *    alerter alone (dist/apps/alerter) started on it; RSS (VmRSS) and its peak (VmHWM) read
+ *    from /proc once its checkpoint reaches the head.
+ *
+ * By hand: DATABASE_URL=<empty, migrated db> node dist/bench/alerts.bench.js [latency|memory]
+ * (BENCH_ALERTS_SECONDS, BENCH_ALERTS_EVENTS change the sizes).
+ */
+export async function benchAlerts(databaseUrl: string): Promise<BenchResult[]> {
+  const latency = await measureSseLatency(databaseUrl);
+  const memory = await measureAlerterMemory(databaseUrl);
+  return [latency, memory];
+}
+
+function report(reportId: string, theatre: string, kind: 'background' | 'violation' | 'probe') {
+  const now = Date.now();
+  const base = {
+    reportId,
+    theatre,
+    occurredAt: new Date(now - 60_000).toISOString(),
+    reportedAt: new Date(now - 1000).toISOString(),
+    source: { name: 'Bench desk', kind: 'osint', reliability: 'C', credibility: 3 },
+  };
+  if (kind === 'violation') {
+    return {
+      ...base,
+      type: 'ceasefire_violation',
+      details: {
+        ceasefire: 'bench-truce',
+        accusedParty: 'RU',
+        accusingParty: 'UA',
+        means: 'drone',
+      },
+    };
+  }
+  return {
+    ...base,
+    type: 'deployment',
+    details:
+      kind === 'probe'
+        ? { actor: 'KP', supporting: 'RU', movement: 'arrival', personnel: { best: 3000 } }
+        : { actor: 'UA', movement: 'withdrawal', personnel: { best: 200 } },
+  };
+}
+
+function startProcess(
+  entry: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [join(root, entry)], {
+    cwd: root,
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', API_KEYS: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolveStart, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /serving (http:\/\/[^\s]+)/.exec(output);
+      if (match) resolveStart({ child, url: match[1] });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${entry} exited (${code}): ${output}`)));
+  });
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.removeAllListeners('exit');
+  const exited = new Promise((done) => child.once('exit', done));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** Reads `event: alert` data lines of an SSE body and hands each parsed alert on. */
+async function followStream(
+  url: string,
+  onAlert: (alert: { evidence: { reportId: string }[] }) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  const response = await fetch(url, { headers: { accept: 'text/event-stream' }, signal });
+  if (response.status !== 200 || !response.body) throw new Error(`stream: ${response.status}`);
+  const decoder = new TextDecoder();
+  let buffer = '';
+  void (async () => {
+    try {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = block
+            .split('\n')
+            .filter((line) => line.startsWith('data: '))
+            .map((line) => line.slice(6))
+            .join('\n');
+          if (data) onAlert(JSON.parse(data));
+        }
+      }
+    } catch (error) {
+      if ((error as Error).name !== 'AbortError') throw error;
+    }
+  })();
+}
+
+export async function measureSseLatency(
+  databaseUrl: string,
+  seconds = Number(process.env.BENCH_ALERTS_SECONDS ?? 60),
+  rate = 1000,
+): Promise<BenchResult> {
+  const { child, url } = await startProcess('dist/apps/monitor/src/main.js', {
+    DATABASE_URL: databaseUrl,
+  });
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const abort = new AbortController();
+  try {
+    const sentAt = new Map<string, number>();
+    const latencies: number[] = [];
+    await followStream(
+      `${url}/v1/alerts/stream`,
+      (alert) => {
+        const started = sentAt.get(alert.evidence[0]?.reportId);
+        if (started === undefined) return;
+        sentAt.delete(alert.evidence[0].reportId);
+        latencies.push(performance.now() - started);
+      },
+      abort.signal,
+    );
+    let failures = 0;
+    let inFlight = 0;
+    const post = async (body: object): Promise<void> => {
+      inFlight++;
+      try {
+        const status = await new Promise<number>((done, fail) => {
+          const outgoing = request(
+            `${url}/v1/reports`,
+            { method: 'POST', agent, headers: { 'content-type': 'application/json' } },
+            (response) => {
+              response.resume();
+              response.once('end', () => done(response.statusCode ?? 0));
+            },
+          );
+          outgoing.once('error', fail);
+          outgoing.end(JSON.stringify(body));
+        });
+        if (status !== 201) failures++;
+      } catch {
+        failures++;
+      } finally {
+        inFlight--;
+      }
+    };
+
+    // 3 s warm-up at the same rate, then the measured run.
+    let sent = 0;
+    let probes = 0;
+    const run = async (durationS: number, measure: boolean): Promise<number> => {
+      const started = performance.now();
+      const first = sent;
+      let maxInFlight = 0;
+      while (performance.now() - started < durationS * 1000) {
+        const due = Math.floor(((performance.now() - started) / 1000) * rate) - (sent - first);
+        for (let i = 0; i < due; i++) {
+          const index = sent++;
+          if (index % (rate / 10) === 0) {
+            const reportId = `probe-${probes}`;
+            const body = report(reportId, `probe-${probes++}`, 'probe');
+            if (measure) sentAt.set(reportId, performance.now());
+            void post(body);
+          } else {
+            const theatre = `bench-${index % 200}`;
+            void post(
+              report(`bg-${index}`, theatre, index % 10 === 1 ? 'violation' : 'background'),
+            );
+          }
+        }
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await new Promise((done) => setTimeout(done, 5));
+      }
+      return maxInFlight;
+    };
+    await run(3, false);
+    const filedBefore = sent;
+    const startedAt = performance.now();
+    const maxInFlight = await run(seconds, true);
+    const achieved = (sent - filedBefore) / ((performance.now() - startedAt) / 1000);
+    // Let the last probes arrive.
+    const deadline = performance.now() + 30_000;
+    while (sentAt.size > 0 && performance.now() < deadline) {
+      await new Promise((done) => setTimeout(done, 50));
+    }
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const stages =
+      `stored -> handled by the alerter p99 <= ${histogramP99(metrics, 'cm_alerter_delay_seconds')} s, ` +
+      `POST /v1/reports p99 <= ${histogramP99(metrics, 'http_request_duration_seconds', 'route="/v1/reports"')} s`;
+    const sorted = [...latencies].sort((a, b) => a - b);
+    const at = (q: number) =>
+      sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+    const p99 = at(0.99);
+    return {
+      name: 'ingest -> alert on SSE, 1,000 reports/s for 60 s',
+      unit: 'ms p99',
+      value: Math.round(p99),
+      target: {
+        description: 'p99 < 250 ms',
+        met: p99 < 250 && sentAt.size === 0 && failures === 0,
+      },
+      details:
+        `${seconds} s at ${Math.round(achieved)} reports/s filed (single POSTs, up to ${maxInFlight} in flight); ` +
+        `${latencies.length} probe alerts timed, p50 ${at(0.5).toFixed(0)} ms, p90 ${at(0.9).toFixed(0)} ms, ` +
+        `p99 ${p99.toFixed(0)} ms, max ${sorted[sorted.length - 1]?.toFixed(0)} ms; ` +
+        `${sentAt.size} probes never seen; ${failures} failed POSTs; ${stages} (histogram buckets)`,
+    };
+  } finally {
+    abort.abort();
+    agent.destroy();
+    await stopProcess(child);
+  }
+}
+
+export async function measureAlerterMemory(
+  databaseUrl: string,
+  events = Number(process.env.BENCH_ALERTS_EVENTS ?? 1_000_000),
+): Promise<BenchResult> {
+  const pool = new Pool({ connectionString: databaseUrl, max: 4 });
+  pool.on('error', () => undefined);
+  const store = new PostgresEventStore(pool);
+  const loadStarted = performance.now();
+  let items: BatchItem[] = [];
+  for (const event of syntheticHistory({ seed: 5, events, theatres: 200, days: 365 })) {
+    items.push({
+      streamId: reportStreamId((event.data as { reportId: string }).reportId),
+      events: [{ type: event.type, data: event.data }],
+      expectedVersion: 'any',
+    });
+    if (items.length === 1000) {
+      await store.appendBatch(items);
+      items = [];
+    }
+  }
+  if (items.length) await store.appendBatch(items);
+  const head = await store.headPosition();
+  const loadS = (performance.now() - loadStarted) / 1000;
+
+  const started = performance.now();
+  const { child } = await startProcess('dist/apps/alerter/src/main.js', {
+    DATABASE_URL: databaseUrl,
+  });
+  let peakRssMb = 0;
+  try {
+    for (;;) {
+      peakRssMb = Math.max(peakRssMb, memoryOf(child.pid!).rssMb);
+      const { rows } = await pool.query<{ position: string }>(
+        `SELECT position::text FROM subscription_checkpoints WHERE name = 'alerter'`,
+      );
+      if (rows.length && Number(rows[0].position) >= head) break;
+      await new Promise((done) => setTimeout(done, 500));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const { rssMb, hwmMb } = memoryOf(child.pid!);
+    const alerts = await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM alerts');
+    return {
+      name: `alerter RSS after ${events.toLocaleString('en-US')} events over 200 theatres`,
+      unit: 'MB',
+      value: Math.round(rssMb),
+      target: { description: '< 300 MB RSS', met: Math.max(rssMb, hwmMb) < 300 },
+      details:
+        `peak RSS (VmHWM) ${Math.round(hwmMb)} MB; ${events.toLocaleString('en-US')} events appended in ${loadS.toFixed(0)} s, ` +
+        `handled from start-up in ${seconds.toFixed(0)} s (${Math.round(events / seconds)} events/s); ${alerts.rows[0].n} alerts`,
+    };
+  } finally {
+    await stopProcess(child);
+    await pool.end();
+  }
+}
+
+/** The upper bound of the bucket holding the 99th percentile of a Prometheus histogram. */
+function histogramP99(metrics: string, name: string, filter = ''): string {
+  const buckets = new Map<string, number>();
+  for (const line of metrics.split('\n')) {
+    if (!line.startsWith(`${name}_bucket{`) || !line.includes(filter)) continue;
+    const le = /le="([^"]+)"/.exec(line)?.[1];
+    if (le) buckets.set(le, (buckets.get(le) ?? 0) + Number(line.split(' ').pop()));
+  }
+  const total = buckets.get('+Inf') ?? 0;
+  for (const [le, count] of buckets) if (count >= total * 0.99) return le;
+  return '?';
+}
+
+function memoryOf(pid: number): { rssMb: number; hwmMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
+  return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
+}
+
+if (require.main === module) {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('DATABASE_URL: an empty, migrated database');
+  const which = process.argv[2];
+  void (async () => {
+    const results =
+      which === 'latency'
+        ? [await measureSseLatency(url)]
+        : which === 'memory'
+          ? [await measureAlerterMemory(url)]
+          : await benchAlerts(url);
+    console.log(JSON.stringify(results, null, 2));
+  })();
+}
