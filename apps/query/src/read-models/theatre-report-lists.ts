@@ -60,8 +60,8 @@ interface ReportListRow {
  * Pages of a theatre's reports of one type from the projector's tables, newest first by
  * (occurredAt, reportId): a keyset on the tables' (theatre, [party,] occurred_at, report_id)
  * indexes, never OFFSET, so a page costs the same at any depth and concurrent inserts do not
- * shift it. A party filter over two columns (accused or accusing) is a UNION of two index
- * scans, each bounded by the page size.
+ * shift it. A party filter over two columns (accused or accusing) is a UNION ALL of two
+ * disjoint index scans, each bounded by the page size.
  */
 @Injectable()
 export class TheatreReportLists {
@@ -98,9 +98,16 @@ export class TheatreReportLists {
       text = select([]);
     } else {
       const party = parameter(filter.party);
-      const branches = list.partyColumns.map((column) => `(${select([`${column} = ${party}`])})`);
+      // One branch per column; a branch leaves out rows an earlier one matched, so the
+      // branches are disjoint and UNION ALL needs no comparison of rows.
+      const branches = list.partyColumns.map((column, i) => {
+        const earlier = list.partyColumns.slice(0, i).map((other) => `${other} <> ${party}`);
+        return `(${select([`${column} = ${party}`, ...earlier])})`;
+      });
       text =
-        branches.length === 1 ? branches[0] : `${branches.join(' UNION ')} ${order} LIMIT ${limit}`;
+        branches.length === 1
+          ? branches[0]
+          : `${branches.join(' UNION ALL ')} ${order} LIMIT ${limit}`;
     }
 
     const { rows } = await this.pool.query<ReportListRow>(text, values);
