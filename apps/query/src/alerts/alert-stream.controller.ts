@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Logger, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiHeader,
@@ -17,6 +17,8 @@ import { AlertStreamHub } from './alert-stream.hub';
 @ApiBearerAuth()
 @Controller('v1/alerts/stream')
 export class AlertStreamController {
+  private readonly logger = new Logger('AlertStream');
+
   constructor(private readonly hub: AlertStreamHub) {}
 
   @Get()
@@ -50,7 +52,14 @@ export class AlertStreamController {
       'x-request-id': request.id,
     });
     response.write('retry: 2000\n\n');
-    await this.hub.attach(response, { theatre: query.theatre, lastEventId });
+    try {
+      await this.hub.attach(response, { theatre: query.theatre, lastEventId });
+    } catch (error) {
+      // Headers are sent: no problem+json any more. End the stream; the client reconnects
+      // with its Last-Event-ID (after `retry`) and loses nothing.
+      this.logger.warn(`alert stream could not start: ${String(error)}`);
+      response.end();
+    }
   }
 }
 

@@ -109,10 +109,13 @@ export class AlertStreamHub implements OnModuleDestroy {
       resume === undefined ? head : resume > head ? 0 : resume,
     );
     this.clients.add(client);
-    response.on('close', () => {
+    const forget = (): void => {
       client.closed = true;
       this.clients.delete(client);
-    });
+    };
+    response.on('close', forget);
+    // The client may have gone while the head was read: 'close' has then already fired.
+    if (response.destroyed) forget();
     try {
       for (;;) {
         const entries = await this.read(client.cursor, options.theatre);
