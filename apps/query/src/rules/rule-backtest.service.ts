@@ -40,17 +40,19 @@ export class RuleBacktestService {
   /** The whole-store backtest running or queued last. */
   private queue: Promise<unknown> = Promise.resolve();
 
-  run(request: BacktestRequest): Promise<BacktestResult> {
-    if (request.theatre !== undefined) return this.runNow(request);
-    const result = this.queue.then(() => this.runNow(request));
+  /** `signal`: the client went away; the run stops between pages (or before it starts). */
+  run(request: BacktestRequest, signal?: AbortSignal): Promise<BacktestResult> {
+    if (request.theatre !== undefined) return this.runNow(request, signal);
+    const result = this.queue.then(() => this.runNow(request, signal));
     this.queue = result.catch(() => undefined);
     return result;
   }
 
-  private async runNow(request: BacktestRequest): Promise<BacktestResult> {
+  private async runNow(request: BacktestRequest, signal?: AbortSignal): Promise<BacktestResult> {
+    signal?.throwIfAborted();
     const rules = request.rules ?? this.active.rules;
     const throughPosition = await this.store.headPosition();
-    const history = { throughPosition, pageSize: PAGE_SIZE };
+    const history = { throughPosition, pageSize: PAGE_SIZE, signal };
     const items = await backtestAsync(
       rules,
       // One theatre: only its events are read (by the theatre index), not the whole store.

@@ -1,5 +1,6 @@
-import { Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { ACTIVE_RULES } from '@cm/alerter';
 import type { ActiveRules } from '@cm/alerter';
 import type { Rule } from '@cm/escalation';
@@ -70,11 +71,34 @@ export class RulesController {
     },
   })
   @ApiResponse({ status: 400, ...problem, description: 'Invalid rule or field, with its path' })
-  backtest(@Body() body: unknown): Promise<BacktestResult> {
+  async backtest(
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<BacktestResult> {
     const request = validateBacktestRequest(body);
     if (!request.ok) {
       throw ProblemError.validation(request.errors, 'The backtest request is not valid.');
     }
-    return this.backtests.run(request.value);
+    // A client that goes away stops its backtest (which may take minutes on a large store).
+    const abandoned = new AbortController();
+    const onClose = () => {
+      if (!reply.raw.writableFinished) abandoned.abort(clientClosed());
+    };
+    reply.raw.once('close', onClose);
+    try {
+      return await this.backtests.run(request.value, abandoned.signal);
+    } finally {
+      reply.raw.off('close', onClose);
+    }
   }
+}
+
+/** Not a server failure (nothing to log as one): nginx's 499, the answer no one will read. */
+function clientClosed(): ProblemError {
+  return new ProblemError(
+    499,
+    'REQUEST.ABANDONED',
+    'Client closed request',
+    'The client closed the request before the backtest finished; it was stopped.',
+  );
 }

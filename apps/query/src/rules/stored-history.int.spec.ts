@@ -55,4 +55,22 @@ describe('storedHistory: the event store read page by page', () => {
     expect(await collect(first120[119], 100)).toEqual(first120);
     expect(await collect(head, 100)).toHaveLength(250);
   });
+
+  it('stops between pages once its signal is aborted, with the signal’s reason', async () => {
+    const head = await store.headPosition();
+    const abandoned = new AbortController();
+    let read = 0;
+    const reading = (async () => {
+      for await (const event of storedHistory(store, {
+        throughPosition: head,
+        pageSize: 100,
+        signal: abandoned.signal,
+      })) {
+        expect(event.position).toBeGreaterThan(0);
+        if (++read === 150) abandoned.abort(new Error('gone'));
+      }
+    })();
+    await expect(reading).rejects.toThrow('gone');
+    expect(read).toBe(200);
+  });
 });

@@ -5,6 +5,8 @@ export interface StoredHistoryOptions {
   /** Events after this position (the store's head when the read began) are left out. */
   throughPosition: number;
   pageSize: number;
+  /** Stops the read between pages (the client went away): the generator throws its reason. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -14,8 +16,9 @@ export interface StoredHistoryOptions {
  */
 export async function* storedHistory(
   store: Pick<PostgresEventStore, 'readAll'>,
-  { throughPosition, pageSize }: StoredHistoryOptions,
+  { throughPosition, pageSize, signal }: StoredHistoryOptions,
 ): AsyncGenerator<StoredEvent> {
+  signal?.throwIfAborted();
   let page = await store.readAll({ after: START, limit: pageSize });
   for (;;) {
     const { events, checkpoint } = page;
@@ -27,6 +30,7 @@ export async function* storedHistory(
     next?.catch(() => undefined);
     for (const event of events) if (event.position <= throughPosition) yield event;
     if (!next) return;
+    signal?.throwIfAborted();
     page = await next;
   }
 }

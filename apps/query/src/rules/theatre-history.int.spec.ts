@@ -94,6 +94,18 @@ describe('theatreHistory: one theatre’s events through a cursor, in reading or
         }
       })(),
     ).rejects.toThrow(/stop at/);
+    const abandoned = new AbortController();
+    await expect(
+      (async () => {
+        for await (const event of theatreHistory(db.pool, 'theatre-0', {
+          throughPosition: Number.MAX_SAFE_INTEGER,
+          pageSize: 5,
+          signal: abandoned.signal,
+        })) {
+          if (Number(event.position) > 0) abandoned.abort(new Error('gone'));
+        }
+      })(),
+    ).rejects.toThrow('gone');
     expect(db.pool.totalCount - db.pool.idleCount).toBe(busyBefore);
   });
 });

@@ -30,8 +30,9 @@ interface EventRow {
 export async function* theatreHistory(
   pool: Pool,
   theatre: string,
-  { throughPosition, pageSize }: StoredHistoryOptions,
+  { throughPosition, pageSize, signal }: StoredHistoryOptions,
 ): AsyncGenerator<EngineEvent> {
+  signal?.throwIfAborted();
   const client = await pool.connect();
   let failure: Error | undefined;
   try {
@@ -39,6 +40,7 @@ export async function* theatreHistory(
     await client.query({ text: THEATRE_EVENTS, values: [theatre, throughPosition] });
     const fetch = `FETCH ${Math.max(1, Math.floor(pageSize))} FROM theatre_history`;
     for (;;) {
+      signal?.throwIfAborted();
       const { rows } = await client.query<EventRow>(fetch);
       for (const row of rows) {
         yield {
