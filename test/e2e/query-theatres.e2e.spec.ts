@@ -464,5 +464,17 @@ describe('theatres, overview and report lists over HTTP (real app, real PostgreS
         ['cursor', 'from', 'limit', 'party', 'theatre', 'to'].sort(),
       );
     }
+    const answer = (path: string) =>
+      document.paths[path].get.responses['200'].content['application/json'].schema;
+    expect(Object.keys(answer('/v1/theatres').properties)).toEqual(['items']);
+    expect(answer('/v1/theatres/{theatre}/overview').properties).toHaveProperty('openAlerts');
+    for (const list of LISTS) {
+      const page = answer(`/v1/theatres/{theatre}/${list}`);
+      expect(Object.keys(page.properties).sort()).toEqual(['items', 'nextCursor']);
+      // Items are reports: the contract's schema, which the document must hold.
+      const reportRef: string = page.properties.items.items.allOf[0].$ref;
+      expect(document.components.schemas[reportRef.split('/').pop()!]).toBeDefined();
+    }
+    expect(Object.keys(answer('/v1/events').properties).sort()).toEqual(['items', 'nextPosition']);
   });
 });

@@ -4,6 +4,7 @@ import { PostgresEventStore, StoredEvent, UnknownPositionError } from '@cm/event
 import { ProblemError, RequiresRole } from '@cm/platform';
 import { QueryParamsPipe } from '../http/query-params.pipe';
 import { EVENT_FEED_LIMIT, EventFeedQueryDto } from './event-feed-query.dto';
+import { EVENT_FEED_PAGE_SCHEMA } from './event-feed.schema';
 
 /** A stored event as clients see it: the Kafka message's shape, without internal columns. */
 export interface FeedEvent {
@@ -37,10 +38,7 @@ export class EventFeedController {
     description:
       'Pass the nextPosition of each page as `after` for the next one. Pages never skip an event that commits late: the store reads only below the oldest transaction still in flight, so an event can arrive later than others of higher position but is never passed over. An empty page returns `after` again as nextPosition.',
   })
-  @ApiOkResponse({
-    description:
-      '{ items: [{ eventId, type, streamId, streamVersion, position, recordedAt, data, metadata }], nextPosition }',
-  })
+  @ApiOkResponse({ description: 'A page of the feed', schema: EVENT_FEED_PAGE_SCHEMA })
   @ApiResponse({ status: 400, ...problem })
   @ApiResponse({ status: 401, ...problem })
   @ApiResponse({ status: 403, ...problem })

@@ -10,6 +10,7 @@ import {
 import { RequiresRole } from '@cm/platform';
 import { ActorListQueryDto, ListQueryDto, PartyListQueryDto } from '../http/list-query.dto';
 import { QueryParamsPipe } from '../http/query-params.pipe';
+import { REPORT_PAGE_SCHEMA } from './response-schemas';
 import { TheatreDirectory } from './theatre-directory';
 import { ReportListName, ReportListPage, TheatreReportLists } from './theatre-report-lists';
 
@@ -27,7 +28,7 @@ function ListEndpoint(summary: string): MethodDecorator {
           'Filters: occurredAt in [from, to), the party filter, limit (1-500, default 100). Pages are a keyset: a cursor stays valid and skips or repeats nothing while reports arrive. Keep the same filters along a cursor.',
       }),
       ApiParam({ name: 'theatre', description: 'Theatre slug', example: 'russia-ukraine' }),
-      ApiOkResponse({ description: PAGE_DESCRIPTION }),
+      ApiOkResponse({ description: PAGE_DESCRIPTION, schema: REPORT_PAGE_SCHEMA }),
       ApiResponse({ status: 400, ...problem }),
       ApiResponse({ status: 401, ...problem }),
       ApiResponse({ status: 403, ...problem }),

@@ -10,6 +10,7 @@ import {
 import { RequiresRole } from '@cm/platform';
 import { QueryParamsPipe } from '../http/query-params.pipe';
 import { OverviewQueryDto } from './overview-query.dto';
+import { OVERVIEW_SCHEMA, THEATRE_LIST_SCHEMA } from './response-schemas';
 import { TheatreDirectory, TheatreSummary } from './theatre-directory';
 import { TheatreOverviews, TheatreOverviewView } from './theatre-overviews';
 
@@ -27,10 +28,7 @@ export class TheatresController {
   @Get()
   @RequiresRole('read')
   @ApiOperation({ summary: 'Every theatre reported on, with its report counts and open alerts' })
-  @ApiOkResponse({
-    description:
-      '{ items: [{ theatre, reports: { deployments, casualties, ceasefireViolations, sanctionDemands, total }, firstOccurredAt, lastOccurredAt, openAlerts }] } by theatre',
-  })
+  @ApiOkResponse({ description: 'The theatres, by name', schema: THEATRE_LIST_SCHEMA })
   @ApiResponse({ status: 401, ...problem })
   @ApiResponse({ status: 403, ...problem })
   async list(): Promise<{ items: TheatreSummary[] }> {
@@ -45,7 +43,7 @@ export class TheatresController {
       'Personnel and equipment by actor and supporting party, casualties by party and category (increments summed, cumulative totals per source with a headline), ceasefire violations by accused party in the last 24 h and 7 d of event time, active sanction demands by demanding party, open alerts. With asOf: folded from the events recorded by then through the same projections; the windows end at asOf.',
   })
   @ApiParam({ name: 'theatre', description: 'Theatre slug', example: 'russia-ukraine' })
-  @ApiOkResponse({ description: 'The overview' })
+  @ApiOkResponse({ description: 'The overview', schema: OVERVIEW_SCHEMA })
   @ApiResponse({ status: 400, ...problem })
   @ApiResponse({ status: 401, ...problem })
   @ApiResponse({ status: 403, ...problem })
