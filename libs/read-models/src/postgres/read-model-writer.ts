@@ -155,17 +155,30 @@ WHERE t.theatre = s.theatre`;
  * each seeing the one before.
  */
 export class ReadModelWriter {
+  /**
+   * `tx` is the batch's transaction. Each statement is built while PostgreSQL executes the
+   * one before it (building is synchronous JavaScript, so no event-loop turn passes between
+   * a statement's failure and the await that handles it).
+   */
   async apply(tx: Queryable, events: readonly ProjectedEvent[]): Promise<ReadModelChanges> {
     const known = await this.loadChangedRows(tx, events);
     const changes = projectEvents(known, events);
     if (changes.rows.size === 0) return changes;
+    const statements: (() => CombinedStatement)[] = [
+      ...REPORT_TYPES.map((type) => () => this.reportRows(type, changes, known)),
+      () => this.aggregateDeltas(changes),
+      () => this.derived(changes),
+    ];
     // Read models can always be projected again: a crash that loses the last commits loses
     // their checkpoint moves with them, so the events are projected again. Not waiting for
     // the WAL flush roughly halves a small batch's commit.
-    await tx.query('SET LOCAL synchronous_commit TO OFF');
-    await this.reportRows(changes, known).run(tx);
-    await this.aggregateDeltas(changes).run(tx);
-    await this.derived(changes).run(tx);
+    let running: Promise<unknown> = tx.query('SET LOCAL synchronous_commit TO OFF');
+    for (const build of statements) {
+      const statement = build();
+      await running;
+      running = statement.run(tx);
+    }
+    await running;
     return changes;
   }
 
@@ -213,37 +226,36 @@ export class ReadModelWriter {
   }
 
   /**
-   * Rows of reports filed in this batch are inserted; rows that existed before it (they were
-   * loaded as `known`) are replaced or deleted: three disjoint sets per table.
+   * One type's rows: those of reports filed in this batch are inserted; those that existed
+   * before it (loaded as `known`) are replaced or deleted: three disjoint sets.
    */
   private reportRows(
+    type: ReportType,
     changes: ReadModelChanges,
     known: ReadonlyMap<string, ReportRow>,
   ): CombinedStatement {
     const statement = new CombinedStatement();
-    for (const type of REPORT_TYPES) {
-      const table = REPORT_TABLES[type];
-      const inserts: ReportRow[] = [];
-      const replacements: ReportRow[] = [];
-      const deletes: string[] = [];
-      for (const [reportId, row] of changes.rows) {
-        if (row.reportType !== type) continue;
-        if (!row.next) {
-          if (known.has(reportId)) deletes.push(reportId);
-        } else if (known.has(reportId)) replacements.push(row.next);
-        else inserts.push(row.next);
-      }
-      if (deletes.length > 0) {
-        statement.add(
-          `DELETE FROM ${table.name} WHERE report_id = ANY(${statement.param(arrayLiteral(deletes), 'text[]')})`,
-        );
-      }
-      if (replacements.length > 0) {
-        statement.add(insertReportRowsSql(table, replacements, true, statement.param));
-      }
-      if (inserts.length > 0) {
-        statement.add(insertReportRowsSql(table, inserts, false, statement.param));
-      }
+    const table = REPORT_TABLES[type];
+    const inserts: ReportRow[] = [];
+    const replacements: ReportRow[] = [];
+    const deletes: string[] = [];
+    for (const [reportId, row] of changes.rows) {
+      if (row.reportType !== type) continue;
+      if (!row.next) {
+        if (known.has(reportId)) deletes.push(reportId);
+      } else if (known.has(reportId)) replacements.push(row.next);
+      else inserts.push(row.next);
+    }
+    if (deletes.length > 0) {
+      statement.add(
+        `DELETE FROM ${table.name} WHERE report_id = ANY(${statement.param(arrayLiteral(deletes), 'text[]')})`,
+      );
+    }
+    if (replacements.length > 0) {
+      statement.add(insertReportRowsSql(table, replacements, true, statement.param));
+    }
+    if (inserts.length > 0) {
+      statement.add(insertReportRowsSql(table, inserts, false, statement.param));
     }
     return statement;
   }
