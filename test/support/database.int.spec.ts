@@ -1,3 +1,4 @@
+import { migrations } from '../../infra/migrations';
 import { createTestDatabase, TestDatabase } from './database';
 
 describe('test database support', () => {
@@ -13,6 +14,8 @@ describe('test database support', () => {
     const { rows } = await database.pool.query<{ name: string }>(
       'SELECT name FROM schema_migrations ORDER BY id',
     );
-    expect(rows.map((row) => row.name)).toEqual(['EventStore1764000000000']);
+    // Every migration of infra/migrations, in order.
+    expect(rows.map((row) => row.name)).toEqual(migrations.map((migration) => migration.name));
+    expect(rows[0].name).toBe('EventStore1764000000000');
   });
 });
