@@ -1,5 +1,6 @@
 import { REPORT_TYPES, type ReportType } from '@cm/contracts';
 import {
+  AGGREGATE_KINDS,
   changedReportOf,
   isAggregateEntryEmpty,
   projectEvents,
@@ -30,6 +31,7 @@ const SUMS = [
   { name: 'high', type: 'bigint' },
 ];
 
+/** Value columns in the order of the projections' AGGREGATE_VALUES. */
 const AGGREGATE_TABLES: Record<AggregateKind, AggregateTable> = {
   theatreReports: {
     table: 'rm_theatres',
@@ -262,7 +264,7 @@ export class ReadModelWriter {
 
   private aggregateDeltas(changes: ReadModelChanges): CombinedStatement {
     const statement = new CombinedStatement();
-    for (const kind of Object.keys(AGGREGATE_TABLES) as AggregateKind[]) {
+    for (const kind of AGGREGATE_KINDS) {
       const entries: AggregateEntry[] = changes.sums
         .ofKind(kind)
         .filter((entry) => kind === 'theatreReports' || !isAggregateEntryEmpty(entry));

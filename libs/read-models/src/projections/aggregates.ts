@@ -27,6 +27,7 @@ export const AGGREGATE_VALUES = {
   sanctionDemandParties: ['reports'],
 } as const satisfies Record<AggregateKind, readonly string[]>;
 
+/** Every aggregate kind, in the order the writer applies them. */
 export const AGGREGATE_KINDS = Object.keys(AGGREGATE_VALUES) as AggregateKind[];
 
 export type AggregateDelta = {

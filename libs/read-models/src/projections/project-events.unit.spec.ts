@@ -1,4 +1,5 @@
 import { reportHistory } from '../testing/report-history';
+import { AGGREGATE_KINDS } from './aggregates';
 import { projectEvents } from './project-events';
 import type { ProjectedEvent, ReportRow } from './report-row';
 import { evolveReportRow } from './report-row';
@@ -26,13 +27,7 @@ describe('projectEvents', () => {
         if (row.next) rows.set(reportId, row.next);
         else rows.delete(reportId);
       }
-      for (const kind of [
-        'personnel',
-        'equipment',
-        'casualtyIncrements',
-        'sanctionDemandParties',
-        'theatreReports',
-      ] as const) {
+      for (const kind of AGGREGATE_KINDS) {
         for (const entry of changes.sums.ofKind(kind)) {
           const id = `${kind}|${entry.key.join('|')}`;
           const current = sums.get(id) ?? entry.values.map(() => 0);
@@ -48,13 +43,7 @@ describe('projectEvents', () => {
       [...whole.rows].flatMap(([id, row]) => (row.next ? [[id, row.next] as const] : [])),
     );
     expect(rows).toEqual(wholeRows);
-    for (const kind of [
-      'personnel',
-      'equipment',
-      'casualtyIncrements',
-      'sanctionDemandParties',
-      'theatreReports',
-    ] as const) {
+    for (const kind of AGGREGATE_KINDS) {
       for (const entry of whole.sums.ofKind(kind)) {
         expect(sums.get(`${kind}|${entry.key.join('|')}`)).toEqual(entry.values);
       }

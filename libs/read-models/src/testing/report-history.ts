@@ -7,6 +7,7 @@ import {
   type ReportDetails,
   type ReportRetractedData,
 } from '@cm/contracts';
+import { mulberry32 } from '../../../escalation/src/testing/synthetic-history';
 
 /**
  * A reproducible history of report events for read-model tests and benches: the four
@@ -210,16 +211,4 @@ export function* reportHistory(options: ReportHistoryOptions): Generator<History
     live.push({ report, version: 1 });
     if (live.length > 400) live.splice(int(live.length), 1);
   }
-}
-
-/** A small, fast, seeded PRNG (public domain), so that histories are the same on every run. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
