@@ -14,7 +14,7 @@ import { loadRulesDirectory } from './rules/rules-directory';
 
 jest.setTimeout(120_000);
 
-const HISTORY = { seed: 7, events: 4000, theatres: 6, days: 120 };
+const HISTORY = { seed: 7, events: 4000, theatres: 12, days: 120 };
 
 describe('the alerter over a stored history (determinism)', () => {
   let db: TestDatabase;
@@ -89,6 +89,8 @@ describe('the alerter over a stored history (determinism)', () => {
       'SELECT position::text FROM alerter_snapshots',
     );
     expect(Number(snapshot.rows[0].position)).toBeGreaterThan(0);
+    const theatres = await db.pool.query('SELECT theatre FROM alerter_snapshot_theatres');
+    expect(theatres.rows).toHaveLength(HISTORY.theatres);
 
     await runAlerter({ batchSize: 300, snapshotEvery: 700 });
     const all = contractAlerts(backtest(rules, await readAllEvents(db.pool)));

@@ -54,7 +54,7 @@ export class Alerter {
     this.subscription = await startSubscription({
       pool: this.options.pool,
       name: this.name,
-      batchSize: this.options.batchSize ?? 1000,
+      batchSize: this.options.batchSize ?? 500,
       pollIntervalMs: this.options.pollIntervalMs,
       handle: (events, tx) => this.handle(events, tx),
       onError: (error) => this.options.log?.('error', `alerter batch failed; retrying`, error),

@@ -29,14 +29,19 @@ export async function writeSnapshot(
        transaction_id = excluded.transaction_id, updated_at = now()`,
     [name, JSON.stringify(header), checkpoint.position, checkpoint.transactionId],
   );
-  if (theatres.length === 0) return;
-  await tx.query(
-    `INSERT INTO alerter_snapshot_theatres (name, theatre, state)
-     SELECT $1, t.value->>'theatre', t.value FROM jsonb_array_elements($2::jsonb) AS t
-     ON CONFLICT (name, theatre) DO UPDATE SET state = excluded.state`,
-    [name, JSON.stringify(theatres)],
-  );
+  // A few theatres per statement: the whole state as one JSON text would be a large
+  // transient string on a heap the alerter keeps small.
+  for (let start = 0; start < theatres.length; start += THEATRES_PER_STATEMENT) {
+    await tx.query(
+      `INSERT INTO alerter_snapshot_theatres (name, theatre, state)
+       SELECT $1, t.value->>'theatre', t.value FROM jsonb_array_elements($2::jsonb) AS t
+       ON CONFLICT (name, theatre) DO UPDATE SET state = excluded.state`,
+      [name, JSON.stringify(theatres.slice(start, start + THEATRES_PER_STATEMENT))],
+    );
+  }
 }
+
+const THEATRES_PER_STATEMENT = 10;
 
 export async function readSnapshot(db: Queryable, name: string): Promise<StoredSnapshot | null> {
   const { rows } = await db.query<{ header: Header; position: string; transaction_id: string }>(
