@@ -44,7 +44,11 @@ export class RuleBacktestService {
   run(request: BacktestRequest, signal?: AbortSignal): Promise<BacktestResult> {
     if (request.theatre !== undefined) return this.runNow(request, signal);
     const result = this.queue.then(() => this.runNow(request, signal));
-    this.queue = result.catch(() => undefined);
+    // Only when it ends matters to the next: holding its answer would keep every alert alive.
+    this.queue = result.then(
+      () => undefined,
+      () => undefined,
+    );
     return result;
   }
 
