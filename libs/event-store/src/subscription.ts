@@ -5,7 +5,7 @@ import { compareCheckpoints, START, type Checkpoint } from './checkpoint';
 import { HEAD_CHECKPOINT } from './event-store.sql';
 import type { StoredEvent } from './event-store.types';
 import { checkpointAtPosition } from './postgres-event-store';
-import { readAllAfter, type Queryable } from './read-all';
+import { readAllAfter, type Queryable, type ReadAllPage } from './read-all';
 
 export interface SubscriptionOptions {
   pool: Pool;
@@ -26,6 +26,12 @@ export interface SubscriptionOptions {
   onError?: (error: unknown) => void;
   /** Back-off after an error, doubling from `initialMs` up to `maxMs` (100 ms, 10 s). */
   retry?: { initialMs?: number; maxMs?: number };
+  /**
+   * While catching up (a full batch was read), read the next batch on another pooled
+   * connection while the handler works on this one (default true). Catch-up then waits on
+   * the slower of reading and handling instead of their sum.
+   */
+  readAhead?: boolean;
 }
 
 export interface Subscription {
@@ -122,6 +128,8 @@ class PostgresSubscription implements Subscription {
   private woken = false;
   private interruptSleep: (() => void) | null = null;
   private readonly progressWaiters = new Set<() => void>();
+  /** The next page, read while the batch before it was handled; used only if still next. */
+  private nextPage: { after: Checkpoint; page: Promise<ReadAllPage> } | null = null;
 
   constructor(
     private readonly options: SubscriptionOptions,
@@ -164,6 +172,9 @@ class PostgresSubscription implements Subscription {
       this.notifyProgress();
     }
     await this.loop;
+    // A page read ahead still holds a pooled connection: let it finish before we return.
+    await this.nextPage?.page.catch(() => undefined);
+    this.nextPage = null;
     this.dropConnection();
   }
 
@@ -244,12 +255,13 @@ class PostgresSubscription implements Subscription {
     await client.query('BEGIN');
     try {
       const from = await loadCheckpoint(client, this.options.name);
-      const page = await readAllAfter(client, from, this.batchSize);
+      const page = await this.readPage(client, from);
       if (page.events.length === 0) {
         await client.query('COMMIT');
         this.advance(from);
         return page.heldBack ? 'held-back' : 'idle';
       }
+      if (page.events.length === this.batchSize) this.readAheadAfter(page.checkpoint);
       await this.options.handle(page.events, client);
       const { rowCount } = await client.query({
         name: 'cm_es_advance_checkpoint',
@@ -270,11 +282,37 @@ class PostgresSubscription implements Subscription {
       if (page.events.length === this.batchSize) return 'more';
       return page.heldBack ? 'held-back' : 'idle';
     } catch (error) {
+      this.nextPage = null;
       await client.query('ROLLBACK').catch(() => {
         this.clientBroken = true; // the next step takes a fresh connection
       });
       throw error;
     }
+  }
+
+  /**
+   * The page after `from`: the one read ahead when it starts exactly there, else a fresh
+   * read. A page read ahead is as safe as a fresh one: the reader never returns a position
+   * past a transaction in flight at the time of reading, whenever that was.
+   */
+  private async readPage(client: PoolClient, from: Checkpoint): Promise<ReadAllPage> {
+    const ahead = this.nextPage;
+    this.nextPage = null;
+    if (ahead && compareCheckpoints(ahead.after, from) === 0) {
+      try {
+        return await ahead.page;
+      } catch {
+        // A failed read ahead costs nothing but the read: read again on our connection.
+      }
+    }
+    return readAllAfter(client, from, this.batchSize);
+  }
+
+  private readAheadAfter(after: Checkpoint): void {
+    if (this.options.readAhead === false || this.stopping) return;
+    const page = readAllAfter(this.options.pool, after, this.batchSize);
+    page.catch(() => undefined); // awaited (or dropped) by the next step
+    this.nextPage = { after, page };
   }
 
   /** The connection holding this name's session lock, or null while another process has it. */
