@@ -22,7 +22,14 @@ export interface IngestHttpResult {
 
 const root = resolve(__dirname, '..', '..');
 
-function report(reportId: string, index = 0): Record<string, unknown> {
+/**
+ * A deployment report. By default a withdrawal, which no default rule fires on: the
+ * monitor's projector and alerter handle it, but no alert is written. `alerting`: a foreign
+ * reinforcement with missiles, which joins the open foreign-reinforcement and
+ * heavy-weapons-transfer alerts of its theatre (all share one occurredAt), so every report
+ * rewrites two alerts whose evidence keeps growing: the worst case for the alerter.
+ */
+function report(reportId: string, index = 0, alerting = false): Record<string, unknown> {
   return {
     reportId,
     type: 'deployment',
@@ -33,8 +40,7 @@ function report(reportId: string, index = 0): Record<string, unknown> {
     location: { name: 'Kursk oblast', country: 'RU', lat: 51.7, lon: 36.2, precision: 'region' },
     details: {
       actor: 'KP',
-      supporting: 'RU',
-      movement: 'arrival',
+      ...(alerting ? { supporting: 'RU', movement: 'arrival' } : { movement: 'withdrawal' }),
       personnel: { low: 2500, best: 3000, high: 3500 },
       equipment: [{ category: 'srbm' }, { category: 'mrl', quantity: { best: 24 } }],
     },
@@ -79,7 +85,7 @@ async function load(
 }
 
 export async function benchIngestHttp(databaseUrl: string): Promise<BenchResult[]> {
-  const [single, batch] = await measureIngestHttp(databaseUrl);
+  const [single, batch, alerting] = await measureIngestHttp(databaseUrl);
   const describe = (r: IngestHttpResult) =>
     `${r.durationSeconds} s; p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms; ${r.requestsPerSecond} req/s; non-2xx ${r.non2xx}, errors ${r.errors}`;
   return [
@@ -102,6 +108,14 @@ export async function benchIngestHttp(databaseUrl: string): Promise<BenchResult[
         met: batch.reportsPerSecond >= 20000 && batch.non2xx === 0,
       },
       details: describe(batch),
+    },
+    {
+      name: alerting.name,
+      unit: 'req/s',
+      value: alerting.requestsPerSecond,
+      details:
+        describe(alerting) +
+        '; each report re-evaluates and rewrites alerts holding every earlier report as evidence',
     },
   ];
 }
@@ -153,7 +167,20 @@ async function measureIngestHttp(
       },
       1000,
     );
-    return [single, batch];
+    const alerting = await load(
+      'POST /v1/reports, 64 connections, every report joining two open alerts (worst case)',
+      {
+        url: `${url}/v1/reports`,
+        method: 'POST',
+        headers,
+        body: JSON.stringify(report('alerting-[<id>]', 0, true)),
+        idReplacement: true,
+        connections: 64,
+        duration: seconds,
+      },
+      1,
+    );
+    return [single, batch, alerting];
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolveExit) => child.once('exit', resolveExit));
