@@ -19,6 +19,17 @@ function fakePool() {
   return { pool: pool as unknown as Pool, queries, finishNext, pending };
 }
 
+/**
+ * Waits until `queries` holds `count` entries (a loaded machine may take longer than any
+ * fixed sleep to run the notifier's timers), failing after a second if it never does.
+ */
+async function untilQueries(queries: unknown[], count: number): Promise<void> {
+  for (let waited = 0; queries.length < count && waited < 1000; waited += 5) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  expect(queries).toHaveLength(count);
+}
+
 describe('PostgresAppendNotifier', () => {
   it('wakes local subscribers on every append, directly', () => {
     const { pool } = fakePool();
@@ -39,8 +50,9 @@ describe('PostgresAppendNotifier', () => {
     for (let i = 0; i < 100; i++) notifier.notify();
     expect(queries).toHaveLength(1);
     await finishNext();
-    expect(queries).toHaveLength(2); // the commits after the first NOTIFY was sent
+    await untilQueries(queries, 2); // the commits after the first NOTIFY was sent
     await finishNext();
+    await notifier.flush();
     expect(queries).toHaveLength(2); // nothing new: nothing more to announce
     notifier.notify();
     expect(queries).toHaveLength(3);
