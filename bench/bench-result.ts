@@ -14,8 +14,14 @@ export interface BenchResult {
   details?: string;
 }
 
-/** A benchmark: given a fresh, migrated database, returns its rows. */
+/**
+ * A benchmark: given a fresh, migrated database, returns its rows. Listed in bench/run.ts;
+ * `npm run bench -- <key>` runs it alone and replaces only its section of the report.
+ */
 export interface Bench {
+  /** Short, stable id for the command line and docs/benchmarks.json, e.g. "rebuild". */
+  key: string;
+  /** The section's heading in docs/BENCHMARKS.md. */
   name: string;
   /** What is measured and how, for the report. */
   description: string;

