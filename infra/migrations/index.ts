@@ -2,6 +2,7 @@ import { EventStore1764000000000 } from './1764000000000-event-store';
 import { ReadModels1764100000000 } from './1764100000000-read-models';
 import { QueryIndexes1764150000000 } from './1764150000000-query-indexes';
 import { Alerts1764200000000 } from './1764200000000-alerts';
+import { Kafka1764300000000 } from './1764300000000-kafka';
 
 /** Every migration, oldest first. A new file is added here, never edited after it lands. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   ReadModels1764100000000,
   QueryIndexes1764150000000,
   Alerts1764200000000,
+  Kafka1764300000000,
 ];

@@ -25,13 +25,19 @@ export interface TestApp {
  * to it as a client would.
  */
 export async function startTestApp(
-  options: { clock?: Clock; openAccess?: boolean } = {},
+  options: {
+    clock?: Clock;
+    openAccess?: boolean;
+    /** The distributed mode in one process: relay, consumer groups and alert relay on these. */
+    kafkaBrokers?: readonly string[];
+  } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = loadConfig({
     LOG_LEVEL: 'silent',
     DATABASE_URL: database.url,
     HOST: '127.0.0.1',
+    ...(options.kafkaBrokers ? { KAFKA_BROKERS: options.kafkaBrokers.join(',') } : {}),
     ...(options.openAccess
       ? {}
       : {

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
+import { MessagingModule } from '@cm/messaging';
 import { AlerterService } from './alerter.service';
 import { ActiveRulesModule } from './rules/active-rules.module';
 
 /** Events -> escalation rules -> alerts: a store subscription whose checkpoint commits with its writes. */
 @Module({
-  imports: [ActiveRulesModule],
+  imports: [ActiveRulesModule, MessagingModule],
   providers: [AlerterService],
   exports: [AlerterService],
 })

@@ -1,24 +1,38 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { CLOCK, Metrics, PG_POOL } from '@cm/platform';
 import type { Clock } from '@cm/platform';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Pool } from 'pg';
+import { TOPICS } from '@cm/contracts';
+import { AlertRelay, groupLag, KAFKA_RUNTIME, messagingLog } from '@cm/messaging';
+import type { KafkaRuntime } from '@cm/messaging';
+import { ALERTS_CHANNEL } from './alerts/alert-store';
+import { ALERTER_GROUP, KafkaAlerter } from './kafka-alerter';
 import { ACTIVE_RULES } from './rules/active-rules.module';
 import type { ActiveRules } from './rules/active-rules.module';
 import { Alerter } from './alerter';
+import type { AlerterOptions } from './alerter';
 
-/** The alerter in a Nest app: started once the app is up, stopped before the pool closes. */
+/**
+ * The alerter in a Nest app: started once the app is up, stopped before the pool closes. In
+ * the embedded mode a store subscription feeds it; with KAFKA_BROKERS set it is a member of
+ * consumer group `alerter` on conflict.reports.v1 and also relays every alert change to
+ * conflict.alerts.v1 (one relay across the group's processes, by an advisory lock).
+ */
 @Injectable()
 export class AlerterService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Alerter');
   private readonly alerter: Alerter;
+  private readonly kafkaAlerter: KafkaAlerter | undefined;
+  private readonly alertRelay: AlertRelay | undefined;
 
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(ACTIVE_RULES) rules: ActiveRules,
     @Inject(CLOCK) clock: Clock,
     metrics: Metrics,
+    @Optional() @Inject(KAFKA_RUNTIME) runtime: KafkaRuntime | null = null,
   ) {
     const registers = [metrics.registry];
     const events = new Counter({
@@ -44,31 +58,56 @@ export class AlerterService implements OnApplicationBootstrap, OnModuleDestroy {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
+    const log: AlerterOptions['log'] = (level, message, error) =>
+      level === 'error'
+        ? this.logger.error({ err: error }, message)
+        : level === 'warn'
+          ? this.logger.warn(message)
+          : this.logger.log(message);
+    const onBatch: AlerterOptions['onBatch'] = ({ events: batch, written }) => {
+      events.inc(batch.length);
+      for (const { change, alert } of written) {
+        changes.inc({ change });
+        if (change === 'raised') raised.inc({ rule: alert.rule, severity: alert.severity });
+      }
+      const last = batch[batch.length - 1];
+      delay.observe(Math.max(0, Date.now() - new Date(last.recordedAt).getTime()) / 1000);
+    };
+    if (runtime) {
+      this.kafkaAlerter = new KafkaAlerter({
+        pool,
+        runtime,
+        rules: rules.rules,
+        now: () => clock.now(),
+        log,
+        onBatch,
+      });
+      this.alertRelay = new AlertRelay({
+        pool,
+        kafka: runtime.kafka,
+        partitions: runtime.partitions(TOPICS.alerts),
+        channel: ALERTS_CHANNEL,
+        log: messagingLog('AlertRelay'),
+      });
+    }
     const alerter = (this.alerter = new Alerter({
       pool,
       rules: rules.rules,
       now: () => clock.now(),
-      log: (level, message, error) =>
-        level === 'error'
-          ? this.logger.error({ err: error }, message)
-          : level === 'warn'
-            ? this.logger.warn(message)
-            : this.logger.log(message),
-      onBatch: ({ events: batch, written }) => {
-        events.inc(batch.length);
-        for (const { change, alert } of written) {
-          changes.inc({ change });
-          if (change === 'raised') raised.inc({ rule: alert.rule, severity: alert.severity });
-        }
-        const last = batch[batch.length - 1];
-        delay.observe(Math.max(0, Date.now() - new Date(last.recordedAt).getTime()) / 1000);
-      },
+      log,
+      onBatch,
     }));
     new Gauge({
       name: 'cm_alerter_lag_events',
       help: 'Stored events after the alerter checkpoint (counted up to 1,000,000)',
       registers,
       async collect() {
+        if (runtime) {
+          // Distributed: how far the group's most advanced partition is behind the head; 0
+          // once the last stored event was handled (Kafka's consumer lag says the rest).
+          this.set(await groupLag(pool, ALERTER_GROUP));
+          return;
+        }
         // In the store's read order (transaction id, position): a position alone can stay
         // behind the head when transactions committed out of position order.
         const { position, transactionId } = alerter.checkpoint();
@@ -84,11 +123,23 @@ export class AlerterService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    if (this.kafkaAlerter) {
+      await this.kafkaAlerter.start();
+      await this.alertRelay?.start();
+      return;
+    }
     await this.alerter.start();
   }
 
   async onModuleDestroy(): Promise<void> {
+    await this.alertRelay?.stop();
+    await this.kafkaAlerter?.stop();
     await this.alerter.stop();
+  }
+
+  /** Distributed mode: the relay of alert changes to conflict.alerts.v1 (tests wait on it). */
+  relay(): AlertRelay | undefined {
+    return this.alertRelay;
   }
 
   /** For tests and the demo: resolves once the alerter has handled every committed event. */

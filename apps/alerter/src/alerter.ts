@@ -87,18 +87,31 @@ export class Alerter {
         `engine restored to position ${from.position} (${fromSnapshot ? 'snapshot and ' : ''}${replayed} events replayed)`,
       );
     }
-    const verdicts = foldVerdicts(this.runner.apply(events));
-    const before = await lockAlerts(tx, [...verdicts.keys()]);
-    const now = (this.options.now?.() ?? new Date()).toISOString();
-    const steps: LifecycleStep[] = [];
-    for (const [alertId, verdict] of verdicts) {
-      const step = applyEngineVerdict(before.get(alertId), verdict, now);
-      if (step) steps.push(step);
-    }
-    const written = await writeLifecycleSteps(tx, steps, before);
-    await this.runner.saveIfDue(tx);
-    this.options.onBatch?.({ events, written });
+    await recordEngineBatch(tx, this.runner, events, this.options);
   }
+}
+
+/**
+ * Moves `runner` on by `events` and writes what changed (alerts, journal, open counts, a
+ * snapshot when due) through `tx`, the transaction that also records the caller's progress.
+ */
+export async function recordEngineBatch(
+  tx: PoolClient,
+  runner: AlertEngineRunner,
+  events: StoredEvent[],
+  options: Pick<AlerterOptions, 'now' | 'onBatch'>,
+): Promise<void> {
+  const verdicts = foldVerdicts(runner.apply(events));
+  const before = await lockAlerts(tx, [...verdicts.keys()]);
+  const now = (options.now?.() ?? new Date()).toISOString();
+  const steps: LifecycleStep[] = [];
+  for (const [alertId, verdict] of verdicts) {
+    const step = applyEngineVerdict(before.get(alertId), verdict, now);
+    if (step) steps.push(step);
+  }
+  const written = await writeLifecycleSteps(tx, steps, before);
+  await runner.saveIfDue(tx);
+  options.onBatch?.({ events, written });
 }
 
 /** The engine's last word on each alert in a batch, in the order the alerts first changed. */

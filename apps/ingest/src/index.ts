@@ -1,2 +1,3 @@
 export { IngestModule } from './ingest.module';
 export { ReportIngestService } from './reports/report-ingest.service';
+export { ReportRelayService } from './relay/report-relay.service';

@@ -1,12 +1,15 @@
 import { Module } from '@nestjs/common';
+import { MessagingModule } from '@cm/messaging';
 import { EventStoreModule } from '@cm/platform';
 import { ReportIngestController } from './reports/report-ingest.controller';
 import { ReportIngestService } from './reports/report-ingest.service';
+import { ReportRelayService } from './relay/report-relay.service';
 
-/** HTTP ingest: validate, decide, append to the event store. */
+/** HTTP ingest: validate, decide, append to the event store; in distributed mode, relay it to Kafka. */
 @Module({
-  imports: [EventStoreModule],
+  imports: [EventStoreModule, MessagingModule],
   controllers: [ReportIngestController],
-  providers: [ReportIngestService],
+  providers: [ReportIngestService, ReportRelayService],
+  exports: [ReportRelayService],
 })
 export class IngestModule {}

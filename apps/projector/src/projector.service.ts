@@ -4,34 +4,65 @@ import {
   Logger,
   OnApplicationBootstrap,
   OnModuleDestroy,
+  Optional,
 } from '@nestjs/common';
+import { KAFKA_RUNTIME, ReportConsumer } from '@cm/messaging';
+import type { KafkaRuntime } from '@cm/messaging';
 import { PG_POOL } from '@cm/platform';
 import { startSubscription, type Subscription } from '@cm/event-store';
 import { PROJECTOR_SUBSCRIPTION, ReadModelWriter } from '@cm/read-models';
 import type { Pool } from 'pg';
 import { ProjectorMetrics } from './projector-metrics';
+import { groupLag } from '@cm/messaging';
+import { waitForNoRebuild } from './rebuild-lock';
 
 /** Events per batch: big enough to amortise the writer's statements, small enough to stay live. */
 const BATCH_SIZE = 1000;
 
+/** The projector's consumer group in distributed mode, and the name of its progress rows. */
+export const PROJECTOR_GROUP = 'projector';
+
 /**
- * Runs the `projector` subscription from application bootstrap to shutdown: each batch of
- * events is written to the read models in the transaction that moves its checkpoint.
+ * Runs the projector from application bootstrap to shutdown: each batch of events is written to
+ * the read models in the transaction that records how far it got. In the embedded mode that is
+ * the `projector` store subscription and its checkpoint; with KAFKA_BROKERS set, a member of
+ * consumer group `projector` on conflict.reports.v1 and its per-partition progress. A partition
+ * holds whole theatres, and every read-model row belongs to one theatre, so partitions project
+ * independently of each other.
  */
 @Injectable()
 export class ProjectorService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Projector');
   private readonly writer = new ReadModelWriter();
   private subscription: Subscription | undefined;
+  private consumer: ReportConsumer | undefined;
 
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     private readonly metrics: ProjectorMetrics,
+    @Optional() @Inject(KAFKA_RUNTIME) private readonly runtime: KafkaRuntime | null = null,
   ) {
     metrics.measureLagWith(() => this.lag());
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    if (this.runtime) {
+      this.consumer = new ReportConsumer({
+        kafka: this.runtime.kafka,
+        pool: this.pool,
+        groupId: PROJECTOR_GROUP,
+        chunkSize: BATCH_SIZE,
+        beforeBatch: (tx) => waitForNoRebuild(tx),
+        handle: async ({ events, tx }) => {
+          await this.writer.apply(tx, events);
+          this.metrics.eventsProjected.inc(events.length);
+        },
+        log: (level, message, extra) =>
+          level === 'error' ? this.logger.error(extra, message) : this.logger.warn(extra, message),
+      });
+      await this.consumer.start();
+      return;
+    }
     this.subscription = await startSubscription({
       pool: this.pool,
       name: PROJECTOR_SUBSCRIPTION,
@@ -45,6 +76,8 @@ export class ProjectorService implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   async onModuleDestroy(): Promise<void> {
+    await this.consumer?.stop();
+    this.consumer = undefined;
     await this.subscription?.stop();
     this.subscription = undefined;
   }
@@ -56,6 +89,7 @@ export class ProjectorService implements OnApplicationBootstrap, OnModuleDestroy
 
   /** From the stored checkpoint: right also while another process holds the subscription. */
   private async lag(): Promise<number> {
+    if (this.runtime) return groupLag(this.pool, PROJECTOR_GROUP);
     const { rows } = await this.pool.query<{ lag: string }>(
       `SELECT greatest(0, coalesce((SELECT max(position) FROM events), 0)
          - coalesce((SELECT position FROM subscription_checkpoints WHERE name = $1), 0))::text AS lag`,

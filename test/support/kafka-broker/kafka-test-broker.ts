@@ -76,6 +76,11 @@ export class KafkaTestBroker {
     this.log.createTopic(name, partitions);
   }
 
+  /** The topics the broker holds, by name: for assertions. */
+  topics(): string[] {
+    return this.log.topicNames();
+  }
+
   /** What the log holds, in partition then offset order: for assertions. */
   records(topic: string, partition?: number): StoredRecord[] {
     const stored = this.log.topic(topic);

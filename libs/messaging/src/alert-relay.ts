@@ -1,0 +1,242 @@
+import { KAFKA_CONTENT_TYPE, KAFKA_HEADERS, TOPICS } from '@cm/contracts';
+import { PostgresAppendListener } from '@cm/event-store';
+import type { Kafka, Producer } from 'kafkajs';
+import type { Pool, PoolClient } from 'pg';
+import type { MessagingLog } from './kafka-connection';
+import { partitionFor } from './kafka-connection';
+
+export const ALERT_RELAY_NAME = 'alerts';
+
+export interface AlertRelayOptions {
+  pool: Pool;
+  kafka: Kafka;
+  /** Partitions of conflict.alerts.v1 as the cluster has them. */
+  partitions: number;
+  /** The channel alert writers NOTIFY at commit (the alerter's `cm_alerts`). */
+  channel: string;
+  name?: string;
+  batchSize?: number;
+  pollIntervalMs?: number;
+  log?: MessagingLog;
+  onPublished?: (entries: readonly { seq: number; theatre: string }[]) => void;
+}
+
+interface JournalRow {
+  seq: string;
+  alert_id: string;
+  theatre: string;
+  change: string;
+  alert: unknown;
+}
+
+/** One session lock per relay name: one process publishes, the others stand by. */
+const TRY_LOCK = `SELECT pg_try_advisory_lock(hashtextextended('cm_alert_relay:' || $1, 0)) AS locked`;
+
+/**
+ * Publishes every alert change to `conflict.alerts.v1`: it follows the alert journal
+ * (alert_changes, whose seq order is commit order, so following it never skips a change) after
+ * the seq stored in kafka_alert_relay, sends a page (idempotent producer, key theatre, value the
+ * alert JSON as after the change), then stores the page's last seq. A crash between the two
+ * publishes that page again: consumers drop it by the `event-id` header (`alert-change-<seq>`).
+ * Woken by NOTIFY on the journal's channel, with a slow poll as a fallback; a failed page is
+ * retried with a back-off, without limit, so no change is skipped.
+ */
+export class AlertRelay {
+  private readonly name: string;
+  private producer: Producer | undefined;
+  private listener: PostgresAppendListener | undefined;
+  private unlisten: (() => void) | undefined;
+  private client: PoolClient | undefined;
+  private loop: Promise<void> | undefined;
+  private stopping = false;
+  private woken = false;
+  private interrupt: (() => void) | undefined;
+  private published = 0;
+  private readonly waiters = new Set<() => void>();
+
+  constructor(private readonly options: AlertRelayOptions) {
+    this.name = options.name ?? ALERT_RELAY_NAME;
+  }
+
+  async start(): Promise<void> {
+    if (this.loop) return;
+    this.stopping = false;
+    const producer = this.options.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
+    await producer.connect();
+    this.producer = producer;
+    await this.options.pool.query(
+      `INSERT INTO kafka_alert_relay (name, seq) VALUES ($1, 0) ON CONFLICT DO NOTHING`,
+      [this.name],
+    );
+    this.listener = new PostgresAppendListener(this.options.pool, {
+      channel: this.options.channel,
+      onError: (error) => this.options.log?.('warn', 'alert relay: LISTEN failed', { err: error }),
+    });
+    this.unlisten = this.listener.subscribe(this.wake);
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.unlisten?.();
+    this.unlisten = undefined;
+    this.interrupt?.();
+    for (const check of [...this.waiters]) check();
+    await this.loop;
+    this.loop = undefined;
+    this.dropClient();
+    const producer = this.producer;
+    this.producer = undefined;
+    await producer?.disconnect();
+  }
+
+  /** Resolves once every journal entry committed when called is published. */
+  async waitUntilPublished(timeoutMs = 30_000): Promise<void> {
+    const { rows } = await this.options.pool.query<{ seq: string | null }>(
+      `SELECT max(seq)::text AS seq FROM alert_changes`,
+    );
+    const target = Number(rows[0].seq ?? 0);
+    await new Promise<void>((resolve, reject) => {
+      const check = (): void => {
+        if (this.published >= target) finish(resolve);
+        else if (this.stopping) finish(() => reject(new Error('the alert relay stopped')));
+      };
+      const timer = setTimeout(
+        () => finish(() => reject(new Error(`alert relay did not reach seq ${target}`))),
+        timeoutMs,
+      );
+      const finish = (then: () => void): void => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        then();
+      };
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      let outcome: 'more' | 'idle' | 'standby';
+      try {
+        outcome = await this.step();
+        failures = 0;
+      } catch (error) {
+        failures++;
+        this.options.log?.('error', 'alert relay: publishing failed; retrying', { err: error });
+        this.dropClient();
+        await this.sleep(Math.min(100 * 2 ** (failures - 1), 10_000), false);
+        continue;
+      }
+      if (outcome === 'more') continue;
+      await this.sleep(this.options.pollIntervalMs ?? 1000, outcome === 'idle');
+    }
+  }
+
+  private async step(): Promise<'more' | 'idle' | 'standby'> {
+    const client = await this.lockedClient();
+    if (!client) return 'standby';
+    this.woken = false;
+    const limit = this.options.batchSize ?? 500;
+    const { rows: at } = await client.query<{ seq: string }>(
+      `SELECT seq::text AS seq FROM kafka_alert_relay WHERE name = $1`,
+      [this.name],
+    );
+    const after = Number(at[0]?.seq ?? 0);
+    this.markPublished(after);
+    const { rows } = await client.query<JournalRow>(
+      `SELECT seq::text AS seq, alert_id::text AS alert_id, theatre, change, alert
+       FROM alert_changes WHERE seq > $1 ORDER BY seq LIMIT $2`,
+      [after, limit],
+    );
+    if (rows.length === 0) return 'idle';
+    await this.producer!.send({
+      topic: TOPICS.alerts,
+      acks: -1,
+      messages: rows.map((row) => ({
+        key: row.theatre,
+        partition: partitionFor(TOPICS.alerts, row.theatre, this.options.partitions),
+        value: JSON.stringify(row.alert),
+        headers: {
+          [KAFKA_HEADERS.eventType]: `alert.${row.change}`,
+          [KAFKA_HEADERS.eventId]: `alert-change-${row.seq}`,
+          [KAFKA_HEADERS.contentType]: KAFKA_CONTENT_TYPE,
+          'alert-id': row.alert_id,
+        },
+      })),
+    });
+    const last = Number(rows[rows.length - 1].seq);
+    await client.query(
+      `UPDATE kafka_alert_relay SET seq = $2, updated_at = now() WHERE name = $1 AND seq = $3`,
+      [this.name, last, after],
+    );
+    this.markPublished(last);
+    this.options.onPublished?.(rows.map((row) => ({ seq: Number(row.seq), theatre: row.theatre })));
+    return rows.length === limit ? 'more' : 'idle';
+  }
+
+  private markPublished(seq: number): void {
+    if (seq > this.published) this.published = seq;
+    for (const check of [...this.waiters]) check();
+  }
+
+  private async lockedClient(): Promise<PoolClient | undefined> {
+    if (this.client) return this.client;
+    const client = await this.options.pool.connect();
+    client.on('error', this.onClientError);
+    try {
+      const { rows } = await client.query<{ locked: boolean }>(TRY_LOCK, [this.name]);
+      if (!rows[0].locked) {
+        client.removeListener('error', this.onClientError);
+        client.release();
+        return undefined;
+      }
+    } catch (error) {
+      client.release(true);
+      throw error;
+    }
+    this.client = client;
+    return client;
+  }
+
+  private readonly onClientError = (error: Error): void => {
+    this.options.log?.('warn', 'alert relay: database connection lost', { err: error });
+    this.dropClient();
+  };
+
+  private dropClient(): void {
+    const client = this.client;
+    this.client = undefined;
+    if (!client) return;
+    client.removeListener('error', this.onClientError);
+    client.on('error', () => undefined);
+    client.release(true); // closing the session releases its advisory lock
+  }
+
+  private readonly wake = (): void => {
+    this.woken = true;
+    this.interrupt?.();
+  };
+
+  private sleep(ms: number, wakeable: boolean): Promise<void> {
+    if (this.stopping || (wakeable && this.woken)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.interrupt = () => {
+        if (wakeable || this.stopping) {
+          this.interrupt = undefined;
+          done();
+        }
+      };
+    });
+  }
+}

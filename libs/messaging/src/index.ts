@@ -1,0 +1,27 @@
+// The public door of @cm/messaging: Kafka through kafkajs for the distributed mode.
+export { AlertRelay, ALERT_RELAY_NAME } from './alert-relay';
+export type { AlertRelayOptions } from './alert-relay';
+export {
+  ALL_PARTITIONS,
+  groupLag,
+  loadProgress,
+  ProgressMovedError,
+  raiseGroupFloor,
+} from './consumer-progress';
+export { createKafka, partitionFor } from './kafka-connection';
+export type { KafkaConnectionOptions, MessagingLog } from './kafka-connection';
+export { KafkaRuntime } from './kafka-runtime';
+export { KAFKA_RUNTIME, MessagingModule, messagingLog } from './messaging.module';
+export { ReportConsumer, TransientError } from './report-consumer';
+export type { ConsumedBatch, ReportConsumerOptions } from './report-consumer';
+export {
+  decodeReportMessage,
+  encodeReportMessage,
+  STORE_TRANSACTION_HEADER,
+  theatreOf,
+  UndecodableMessageError,
+} from './report-message';
+export { REPORT_RELAY_SUBSCRIPTION, ReportRelay } from './report-relay';
+export type { ReportRelayOptions } from './report-relay';
+export { ensureTopics, TOPIC_DEFINITIONS } from './topics';
+export type { TopicDefinition } from './topics';

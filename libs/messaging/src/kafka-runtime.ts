@@ -1,0 +1,57 @@
+import type { Admin, Kafka } from 'kafkajs';
+import { createKafka } from './kafka-connection';
+import type { MessagingLog } from './kafka-connection';
+import { ensureTopics, TOPIC_DEFINITIONS } from './topics';
+
+/**
+ * A process's Kafka in distributed mode: the client, the topics (created at start-up when
+ * missing) with their partition counts, and a connected admin client for readiness checks.
+ */
+export class KafkaRuntime {
+  private constructor(
+    readonly kafka: Kafka,
+    private readonly topicPartitions: ReadonlyMap<string, number>,
+    private readonly admin: Admin,
+  ) {}
+
+  static async open(options: {
+    brokers: readonly string[];
+    clientId: string;
+    log?: MessagingLog;
+  }): Promise<KafkaRuntime> {
+    const kafka = createKafka(options);
+    const partitions = await ensureTopics(kafka, TOPIC_DEFINITIONS);
+    const admin = kafka.admin();
+    await admin.connect();
+    return new KafkaRuntime(kafka, partitions, admin);
+  }
+
+  /** The partition count of `topic` as the cluster had it at start-up. */
+  partitions(topic: string): number {
+    const count = this.topicPartitions.get(topic);
+    if (!count) throw new Error(`topic ${topic} has no partitions (was it created?)`);
+    return count;
+  }
+
+  /** Readiness: a broker answers a metadata request within `timeoutMs`. */
+  async ping(timeoutMs = 2000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.admin.describeCluster(),
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`no Kafka broker answered in ${timeoutMs} ms`)),
+            timeoutMs,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.admin.disconnect();
+  }
+}

@@ -1,0 +1,64 @@
+import { Global, Logger, Module } from '@nestjs/common';
+import type { OnModuleDestroy } from '@nestjs/common';
+import { APP_CONFIG, READINESS_CHECKS } from '@cm/platform';
+import type { AppConfig, ReadinessCheck } from '@cm/platform';
+import type { MessagingLog } from './kafka-connection';
+import { KafkaRuntime } from './kafka-runtime';
+
+/** The process's KafkaRuntime, or null in the embedded mode (KAFKA_BROKERS unset). */
+export const KAFKA_RUNTIME = Symbol('KAFKA_RUNTIME');
+
+/** Closes the runtime's admin client when the app shuts down. */
+class KafkaRuntimeCloser implements OnModuleDestroy {
+  constructor(private readonly runtime: KafkaRuntime | null) {}
+  async onModuleDestroy(): Promise<void> {
+    await this.runtime?.close();
+  }
+}
+
+/** kafkajs's logs through Nest's logger (pino in the apps). */
+export function messagingLog(context: string): MessagingLog {
+  const logger = new Logger(context);
+  return (level, message, extra) => {
+    if (level === 'error') logger.error({ ...extra }, message);
+    else if (level === 'warn') logger.warn({ ...extra }, message);
+    else if (level === 'info') logger.log({ ...extra }, message);
+    else logger.debug({ ...extra }, message);
+  };
+}
+
+/**
+ * Kafka for the services that use it: with KAFKA_BROKERS set, the client and topics are ready
+ * before any service starts, and /health/ready includes a broker check; without it nothing
+ * here connects anywhere and KAFKA_RUNTIME is null.
+ */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: KAFKA_RUNTIME,
+      inject: [APP_CONFIG],
+      useFactory: async (config: AppConfig): Promise<KafkaRuntime | null> =>
+        config.kafkaBrokers.length === 0
+          ? null
+          : KafkaRuntime.open({
+              brokers: config.kafkaBrokers,
+              clientId: `conflict-monitor-${process.pid}`,
+              log: messagingLog('Kafka'),
+            }),
+    },
+    {
+      provide: KafkaRuntimeCloser,
+      inject: [KAFKA_RUNTIME],
+      useFactory: (runtime: KafkaRuntime | null) => new KafkaRuntimeCloser(runtime),
+    },
+    {
+      provide: READINESS_CHECKS,
+      inject: [KAFKA_RUNTIME],
+      useFactory: (runtime: KafkaRuntime | null): ReadinessCheck[] =>
+        runtime ? [{ name: 'kafka', check: () => runtime.ping() }] : [],
+    },
+  ],
+  exports: [KAFKA_RUNTIME, READINESS_CHECKS],
+})
+export class MessagingModule {}
