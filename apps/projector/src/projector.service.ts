@@ -14,13 +14,12 @@ import { PROJECTOR_SUBSCRIPTION, ReadModelWriter } from '@cm/read-models';
 import type { Pool } from 'pg';
 import { ProjectorMetrics } from './projector-metrics';
 import { groupLag } from '@cm/messaging';
-import { waitForNoRebuild } from './rebuild-lock';
+import { PROJECTOR_GROUP, waitForNoRebuild } from './rebuild-lock';
+
+export { PROJECTOR_GROUP };
 
 /** Events per batch: big enough to amortise the writer's statements, small enough to stay live. */
 const BATCH_SIZE = 1000;
-
-/** The projector's consumer group in distributed mode, and the name of its progress rows. */
-export const PROJECTOR_GROUP = 'projector';
 
 /**
  * Runs the projector from application bootstrap to shutdown: each batch of events is written to

@@ -9,6 +9,9 @@ import type { PoolClient } from 'pg';
  */
 const LOCK = `hashtextextended('cm_projector_rebuild', 0)`;
 
+/** The projector's consumer group in distributed mode, and the name of its progress rows. */
+export const PROJECTOR_GROUP = 'projector';
+
 /** In a consumer batch's transaction: a TransientError (wait, retry) while a rebuild runs. */
 export async function waitForNoRebuild(tx: PoolClient): Promise<void> {
   const { rows } = await tx.query<{ free: boolean }>(

@@ -8,14 +8,19 @@ import {
   runMigrations,
   type AppConfig,
 } from '@cm/platform';
-import { rebuildReadModels } from '@cm/read-models';
+import { TOPICS } from '@cm/contracts';
+import { loadCheckpoint } from '@cm/event-store';
+import { raiseGroupFloor } from '@cm/messaging';
+import { PROJECTOR_SUBSCRIPTION, rebuildReadModels } from '@cm/read-models';
 import { Pool } from 'pg';
+import { holdRebuildLock, PROJECTOR_GROUP } from './rebuild-lock';
 
 /**
  * `npm run rebuild`: empties the read models and replays every stored event into them.
  * Uses DATABASE_URL, or the embedded database under DATA_DIR (default .data/) as `npm start`
  * does: the running one when a monitor has it open, else it starts it for the rebuild.
- * Safe while projectors run: see resetReadModels.
+ * Safe while projectors run: see resetReadModels. Projectors on Kafka (distributed mode) wait
+ * while it runs (rebuild-lock.ts) and afterwards drop every message up to where it got.
  */
 async function main(): Promise<void> {
   let config: AppConfig;
@@ -31,6 +36,8 @@ async function main(): Promise<void> {
   const database = await openDatabase(config);
   const pool = new Pool({ connectionString: database.url, max: 4, application_name: 'rebuild' });
   pool.on('error', () => undefined);
+  const lockHolder = await pool.connect();
+  const releaseLock = await holdRebuildLock(lockHolder);
   try {
     let lastShown = 0;
     const result = await rebuildReadModels(pool, {
@@ -45,7 +52,13 @@ async function main(): Promise<void> {
       `Rebuilt the read models from ${result.events} events in ${seconds.toFixed(1)} s: ` +
         `${Math.round(result.events / Math.max(seconds, 0.001))} events/s`,
     );
+    // Everything up to the projector's checkpoint is in the read models now: Kafka consumers
+    // of group `projector` (distributed mode) must not project it again.
+    const reached = await loadCheckpoint(pool, PROJECTOR_SUBSCRIPTION);
+    await raiseGroupFloor(pool, PROJECTOR_GROUP, TOPICS.reports, reached);
   } finally {
+    await releaseLock().catch(() => undefined);
+    lockHolder.release();
     await pool.end();
     await database.stop();
   }
