@@ -109,6 +109,32 @@ describe('the monitor on Kafka (test broker) against the embedded monitor', () =
     );
   }, 120_000);
 
+  it('is ready only while a Kafka broker answers (/health/ready names kafka)', async () => {
+    const health = httpClient(kafkaApp.baseUrl);
+    const up = await health('GET', '/health/ready');
+    expect(up.status).toBe(200);
+    expect(up.body.info).toMatchObject({ database: { status: 'up' }, kafka: { status: 'up' } });
+    await broker.goAway();
+    try {
+      const down = await health('GET', '/health/ready');
+      expect(down.status).toBe(503);
+      expect(down.headers.get('content-type')).toContain('application/problem+json');
+      expect(down.body).toMatchObject({
+        code: 'HEALTH.NOT_READY',
+        detail: 'Not ready: kafka down.',
+        checks: { database: { status: 'up' }, kafka: { status: 'down' } },
+      });
+    } finally {
+      await broker.comeBack();
+    }
+    let again = await health('GET', '/health/ready');
+    for (let i = 0; again.status !== 200 && i < 100; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      again = await health('GET', '/health/ready');
+    }
+    expect(again.status).toBe(200);
+  }, 60_000);
+
   (hasKcat || process.env.CI ? it : it.skip)(
     'kcat (librdkafka) reads from conflict.alerts.v1 the alerts the REST API lists',
     async () => {

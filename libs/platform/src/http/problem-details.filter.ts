@@ -50,7 +50,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const reply = context.getResponse<FastifyReply>();
     const request = context.getRequest<FastifyRequest>();
     const problem = this.toProblem(exception);
-    if (problem.status >= 500) {
+    if (problem.checks) {
+      // Not ready (a dependency is down): the probe's business, not an error of ours.
+      this.logger.warn({ checks: problem.checks, url: request?.url }, 'not ready');
+    } else if (problem.status >= 500) {
       this.logger.error(
         { err: exception, requestId: request?.id, url: request?.url },
         'request failed',
@@ -74,6 +77,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const response = exception.getResponse();
+      const checks = readinessChecks(response);
+      if (status === 503 && checks) {
+        const down = Object.entries(checks)
+          .filter(([, check]) => check.status !== 'up')
+          .map(([name]) => name);
+        return {
+          ...simple(503, 'HEALTH.NOT_READY', `Not ready: ${down.join(', ')} down.`),
+          checks,
+        };
+      }
       const message =
         typeof response === 'object' && response && 'message' in response
           ? String((response as { message: unknown }).message)
@@ -100,6 +113,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     return simple(500, 'INTERNAL', 'An unexpected error occurred; it has been logged.');
   }
+}
+
+/** Terminus's failed health check answer: `{ status: 'error', info, error, details }`. */
+function readinessChecks(response: unknown): ProblemDetails['checks'] | undefined {
+  if (typeof response !== 'object' || response === null) return undefined;
+  const { status, details } = response as { status?: unknown; details?: unknown };
+  if (status !== 'error' || typeof details !== 'object' || details === null) return undefined;
+  return details as ProblemDetails['checks'];
 }
 
 function simple(status: number, code: string, detail: string): ProblemDetails {

@@ -11,6 +11,8 @@ export interface ProblemDetails {
   detail: string;
   code: string;
   errors?: FieldProblem[];
+  /** A failed readiness check: each check's status (and message when down), by name. */
+  checks?: Record<string, { status: string; message?: string }>;
   instance?: string;
 }
 
