@@ -54,6 +54,10 @@ export class ProjectorService implements OnApplicationBootstrap, OnModuleDestroy
         beforeBatch: (tx) => waitForNoRebuild(tx),
         handle: async ({ events, tx }) => {
           await this.writer.apply(tx, events);
+          // The writer commits asynchronously, which is safe when the checkpoint lives only
+          // in this database. Here Kafka's offset is committed once the commit returns: a
+          // commit lost in a PostgreSQL crash would then never be redelivered. Wait for it.
+          await tx.query('SET LOCAL synchronous_commit TO ON');
           this.metrics.eventsProjected.inc(events.length);
         },
         log: (level, message, extra) =>
