@@ -150,8 +150,9 @@ export class AlertRelay {
     const after = Number(at[0]?.seq ?? 0);
     this.markPublished(after);
     const { rows } = await client.query<JournalRow>(
+      // Qualified: a bare `seq` would order by the text output column ('100' < '99').
       `SELECT seq::text AS seq, alert_id::text AS alert_id, theatre, change, alert
-       FROM alert_changes WHERE seq > $1 ORDER BY seq LIMIT $2`,
+       FROM alert_changes WHERE seq > $1 ORDER BY alert_changes.seq LIMIT $2`,
       [after, limit],
     );
     if (rows.length === 0) return 'idle';
