@@ -251,9 +251,17 @@ export class ReportConsumer {
       try {
         await this.options.beforeBatch?.(tx);
         const progress = await loadProgress(tx, this.options.groupId, topic, partition);
-        const events = chunk
-          .map((entry) => entry.event)
-          .filter((event) => compareCheckpoints(checkpointOfEvent(event), progress.effective) > 0);
+        // Against the furthest event so far, not only the stored progress: a fetch can hold an
+        // event and its republished copy (the relay's repeated tail) together.
+        const events: StoredEvent[] = [];
+        let after = progress.effective;
+        for (const { event } of chunk) {
+          const at = checkpointOfEvent(event);
+          if (compareCheckpoints(at, after) > 0) {
+            events.push(event);
+            after = at;
+          }
+        }
         if (events.length > 0) {
           await this.options.handle({ topic, partition, events, progress: progress.effective, tx });
           const last = checkpointOfEvent(events[events.length - 1]);
