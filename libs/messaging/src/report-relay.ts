@@ -28,7 +28,8 @@ export interface ReportRelayOptions {
  * transaction that then moves the relay's checkpoint. If the process dies between the brokers'
  * acknowledgement and the commit, the next relay publishes that batch again: at most the
  * unacknowledged tail is repeated, and consumers drop it by store position. A failed send is
- * retried by the subscription with a back-off, without limit: an event is never skipped.
+ * retried by the subscription with a back-off, without limit, on a new producer: an event is
+ * never skipped.
  */
 export class ReportRelay {
   private producer: Producer | undefined;
@@ -38,25 +39,28 @@ export class ReportRelay {
 
   async start(): Promise<void> {
     if (this.subscription) return;
-    const producer = this.options.kafka.producer({
-      idempotent: true,
-      // kafkajs's idempotent producer keeps order only with one request in flight.
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-    });
-    await producer.connect();
-    this.producer = producer;
+    await this.connectedProducer();
     this.subscription = await startSubscription({
       pool: this.options.pool,
       name: this.options.name ?? REPORT_RELAY_SUBSCRIPTION,
       batchSize: this.options.batchSize ?? 500,
       pollIntervalMs: this.options.pollIntervalMs,
       handle: async (events) => {
-        await producer.send({
-          topic: TOPICS.reports,
-          acks: -1,
-          messages: events.map((event) => encodeReportMessage(event, this.options.partitions)),
-        });
+        const producer = await this.connectedProducer();
+        try {
+          await producer.send({
+            topic: TOPICS.reports,
+            acks: -1,
+            messages: events.map((event) => encodeReportMessage(event, this.options.partitions)),
+          });
+        } catch (error) {
+          // The brokers may have stored part of the batch unheard. kafkajs then hands out the
+          // same sequence numbers again, and the retry (a longer batch once more events are
+          // committed) would be refused with OUT_OF_ORDER_SEQUENCE_NUMBER forever. A new
+          // producer id starts afresh; what was stored goes out again and consumers drop it.
+          this.dropProducer(producer);
+          throw error;
+        }
         this.options.onPublished?.(events);
       },
       onError: (error) =>
@@ -73,6 +77,24 @@ export class ReportRelay {
     const producer = this.producer;
     this.producer = undefined;
     await producer?.disconnect();
+  }
+
+  private async connectedProducer(): Promise<Producer> {
+    if (this.producer) return this.producer;
+    const producer = this.options.kafka.producer({
+      idempotent: true,
+      // kafkajs's idempotent producer keeps order only with one request in flight.
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
+    await producer.connect();
+    this.producer = producer;
+    return producer;
+  }
+
+  private dropProducer(producer: Producer): void {
+    if (this.producer === producer) this.producer = undefined;
+    producer.disconnect().catch(() => undefined);
   }
 
   /** The last checkpoint this relay committed (START before it ran). */
