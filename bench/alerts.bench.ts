@@ -1,15 +1,12 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Agent, request } from 'node:http';
 import { Pool } from 'pg';
 import { reportStreamId } from '@cm/contracts';
 import { PostgresEventStore, type BatchItem } from '@cm/event-store';
 import { syntheticHistory } from '../libs/escalation/src/testing/synthetic-history';
+import { histogramP99, quantile, runProbedLoad, startProcess, stopProcess } from './alert-probes';
 import type { BenchResult } from './bench-result';
 
-const root = resolve(__dirname, '..', '..');
 /** The V8 old-space cap the alerter is run with, as docs/ARCHITECTURE.md advises. */
 const ALERTER_HEAP_MB = 192;
 
@@ -21,8 +18,8 @@ const ALERTER_HEAP_MB = 192;
  *    at a steady 1,000 a second (background: withdrawals and one-sided ceasefire violations
  *    over 200 theatres, which the rules read but which raise nothing) and, every 100 ms in
  *    their place, a probe that raises a new `foreign-reinforcement` alert in a theatre of its
- *    own. A client of GET /v1/alerts/stream times each probe from just before its POST to
- *    its alert arriving.
+ *    own (the load of bench/alert-probes.ts). A client of GET /v1/alerts/stream times each
+ *    probe from just before its POST to its alert arriving.
  * 2. Alerter memory after 1,000,000 events over 200 theatres, < 300 MB RSS: the synthetic
  *    history of libs/escalation (seed 5, 365 days) appended with appendBatch, then the built
  *    alerter alone (dist/apps/alerter, NODE_OPTIONS=--max-old-space-size=192) started on it;
@@ -35,67 +32,6 @@ export async function benchAlerts(databaseUrl: string): Promise<BenchResult[]> {
   const latency = await measureSseLatency(databaseUrl);
   const memory = await measureAlerterMemory(databaseUrl);
   return [latency, memory];
-}
-
-function report(reportId: string, theatre: string, kind: 'background' | 'violation' | 'probe') {
-  const now = Date.now();
-  const base = {
-    reportId,
-    theatre,
-    occurredAt: new Date(now - 60_000).toISOString(),
-    reportedAt: new Date(now - 1000).toISOString(),
-    source: { name: 'Bench desk', kind: 'osint', reliability: 'C', credibility: 3 },
-  };
-  if (kind === 'violation') {
-    return {
-      ...base,
-      type: 'ceasefire_violation',
-      details: {
-        ceasefire: 'bench-truce',
-        accusedParty: 'RU',
-        accusingParty: 'UA',
-        means: 'drone',
-      },
-    };
-  }
-  return {
-    ...base,
-    type: 'deployment',
-    details:
-      kind === 'probe'
-        ? { actor: 'KP', supporting: 'RU', movement: 'arrival', personnel: { best: 3000 } }
-        : { actor: 'UA', movement: 'withdrawal', personnel: { best: 200 } },
-  };
-}
-
-function startProcess(
-  entry: string,
-  env: NodeJS.ProcessEnv,
-): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(root, entry)], {
-    cwd: root,
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', API_KEYS: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolveStart, reject) => {
-    let output = '';
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /serving (http:\/\/[^\s]+)/.exec(output);
-      if (match) resolveStart({ child, url: match[1] });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${entry} exited (${code}): ${output}`)));
-  });
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.removeAllListeners('exit');
-  const exited = new Promise((done) => child.once('exit', done));
-  child.kill('SIGTERM');
-  await exited;
 }
 
 /** Reads `event: alert` data lines of an SSE body and hands each parsed alert on. */
@@ -138,91 +74,27 @@ export async function measureSseLatency(
   const { child, url } = await startProcess('dist/apps/monitor/src/main.js', {
     DATABASE_URL: databaseUrl,
   });
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const abort = new AbortController();
   try {
-    const sentAt = new Map<string, number>();
-    const latencies: number[] = [];
-    await followStream(
-      `${url}/v1/alerts/stream`,
-      (alert) => {
-        const started = sentAt.get(alert.evidence[0]?.reportId);
-        if (started === undefined) return;
-        sentAt.delete(alert.evidence[0].reportId);
-        latencies.push(performance.now() - started);
-      },
-      abort.signal,
-    );
-    let failures = 0;
-    let inFlight = 0;
-    const post = async (body: object): Promise<void> => {
-      inFlight++;
-      try {
-        const status = await new Promise<number>((done, fail) => {
-          const outgoing = request(
-            `${url}/v1/reports`,
-            { method: 'POST', agent, headers: { 'content-type': 'application/json' } },
-            (response) => {
-              response.resume();
-              response.once('end', () => done(response.statusCode ?? 0));
-            },
-          );
-          outgoing.once('error', fail);
-          outgoing.end(JSON.stringify(body));
-        });
-        if (status !== 201) failures++;
-      } catch {
-        failures++;
-      } finally {
-        inFlight--;
-      }
-    };
-
-    // 3 s warm-up at the same rate, then the measured run.
-    let sent = 0;
-    let probes = 0;
-    const run = async (durationS: number, measure: boolean): Promise<number> => {
-      const started = performance.now();
-      const first = sent;
-      let maxInFlight = 0;
-      while (performance.now() - started < durationS * 1000) {
-        const due = Math.floor(((performance.now() - started) / 1000) * rate) - (sent - first);
-        for (let i = 0; i < due; i++) {
-          const index = sent++;
-          if (index % (rate / 10) === 0) {
-            const reportId = `probe-${probes}`;
-            const body = report(reportId, `probe-${probes++}`, 'probe');
-            if (measure) sentAt.set(reportId, performance.now());
-            void post(body);
-          } else {
-            const theatre = `bench-${index % 200}`;
-            void post(
-              report(`bg-${index}`, theatre, index % 10 === 1 ? 'violation' : 'background'),
-            );
-          }
-        }
-        maxInFlight = Math.max(maxInFlight, inFlight);
-        await new Promise((done) => setTimeout(done, 5));
-      }
-      return maxInFlight;
-    };
-    await run(3, false);
-    const filedBefore = sent;
-    const startedAt = performance.now();
-    const maxInFlight = await run(seconds, true);
-    const achieved = (sent - filedBefore) / ((performance.now() - startedAt) / 1000);
-    // Let the last probes arrive.
-    const deadline = performance.now() + 30_000;
-    while (sentAt.size > 0 && performance.now() < deadline) {
-      await new Promise((done) => setTimeout(done, 50));
-    }
+    const outcome = await runProbedLoad(url, {
+      seconds,
+      rate,
+      observe: (seen) =>
+        followStream(
+          `${url}/v1/alerts/stream`,
+          (alert) => {
+            const reportId = alert.evidence[0]?.reportId;
+            if (reportId !== undefined) seen(reportId);
+          },
+          abort.signal,
+        ),
+    });
+    const { latencies: sorted, achieved, maxInFlight, failures, missing } = outcome;
     const metrics = await (await fetch(`${url}/metrics`)).text();
     const stages =
       `stored -> handled by the alerter p99 <= ${histogramP99(metrics, 'cm_alerter_delay_seconds')} s, ` +
       `POST /v1/reports p99 <= ${histogramP99(metrics, 'http_request_duration_seconds', 'route="/v1/reports"')} s`;
-    const sorted = [...latencies].sort((a, b) => a - b);
-    const at = (q: number) =>
-      sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+    const at = (q: number) => quantile(sorted, q);
     const p99 = at(0.99);
     return {
       name: 'ingest -> alert on SSE, 1,000 reports/s for 60 s',
@@ -230,17 +102,16 @@ export async function measureSseLatency(
       value: Math.round(p99),
       target: {
         description: 'p99 < 250 ms',
-        met: p99 < 250 && sentAt.size === 0 && failures === 0,
+        met: p99 < 250 && missing === 0 && failures === 0,
       },
       details:
         `${seconds} s at ${Math.round(achieved)} reports/s filed (single POSTs, up to ${maxInFlight} in flight); ` +
-        `${latencies.length} probe alerts timed, p50 ${at(0.5).toFixed(0)} ms, p90 ${at(0.9).toFixed(0)} ms, ` +
+        `${sorted.length} probe alerts timed, p50 ${at(0.5).toFixed(0)} ms, p90 ${at(0.9).toFixed(0)} ms, ` +
         `p99 ${p99.toFixed(0)} ms, max ${sorted[sorted.length - 1]?.toFixed(0)} ms; ` +
-        `${sentAt.size} probes never seen; ${failures} failed POSTs; ${stages} (histogram buckets)`,
+        `${missing} probes never seen; ${failures} failed POSTs; ${stages} (histogram buckets)`,
     };
   } finally {
     abort.abort();
-    agent.destroy();
     await stopProcess(child);
   }
 }
@@ -302,19 +173,6 @@ export async function measureAlerterMemory(
     await stopProcess(child);
     await pool.end();
   }
-}
-
-/** The upper bound of the bucket holding the 99th percentile of a Prometheus histogram. */
-function histogramP99(metrics: string, name: string, filter = ''): string {
-  const buckets = new Map<string, number>();
-  for (const line of metrics.split('\n')) {
-    if (!line.startsWith(`${name}_bucket{`) || !line.includes(filter)) continue;
-    const le = /le="([^"]+)"/.exec(line)?.[1];
-    if (le) buckets.set(le, (buckets.get(le) ?? 0) + Number(line.split(' ').pop()));
-  }
-  const total = buckets.get('+Inf') ?? 0;
-  for (const [le, count] of buckets) if (count >= total * 0.99) return le;
-  return '?';
 }
 
 function memoryOf(pid: number): { rssMb: number; hwmMb: number } {

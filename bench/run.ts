@@ -9,6 +9,7 @@ import { benchBacktest } from './backtest.bench';
 import type { Bench, BenchResult } from './bench-result';
 import { benchEventStore } from './event-store.bench';
 import { benchIngestHttp } from './ingest-http.bench';
+import { benchKafkaAlerts } from './kafka-alerts.bench';
 import { benchQuery } from './query.bench';
 import { benchReadModels } from './read-models.bench';
 
@@ -93,6 +94,29 @@ export const benches: Bench[] = [
       'then the built alerter alone (NODE_OPTIONS=--max-old-space-size=192) started on them; ' +
       'RSS and peak RSS from /proc once caught up.',
     run: benchAlerts,
+  },
+  {
+    key: 'kafka',
+    name: 'Alerts: ingest to conflict.alerts.v1 latency, on the Kafka test broker',
+    description:
+      'bench/kafka-alerts.bench.ts. Figures taken on the in-memory Kafka TEST broker ' +
+      '(test/support/kafka-broker, TypeScript, docs/KAFKA-TEST-BROKER.md), not on Kafka: no ' +
+      'Kafka broker can run on this machine. The broker runs in a process of its own ' +
+      '(bench/kafka-test-broker-process.ts). First row: the built monitor with KAFKA_BROKERS ' +
+      'set, i.e. the distributed mode in one process (the relay of stored events to ' +
+      'conflict.reports.v1, consumer groups projector and alerter, the alert relay to ' +
+      'conflict.alerts.v1). Second row: ingest (with the relay), projector, alerter (with the ' +
+      'alert relay) and query as four processes; each row on an empty store and a new broker. ' +
+      'The load of bench/alerts.bench.ts (bench/alert-probes.ts): single reports over HTTP at ' +
+      'a steady 1,000/s for 60 s after a 3 s warm-up, every 100 ms a probe that raises a new ' +
+      'foreign-reinforcement alert; a kafkajs consumer in the bench process (a group of its ' +
+      'own, from the end of conflict.alerts.v1) times each probe from just before its POST to ' +
+      'its alert.raised message. Stages from instants recorded on the way (events.recorded_at, ' +
+      "the broker's note of each batch it stored, alert_changes.recorded_at, the alert " +
+      "message's timestamp); CPU per process from /proc. Run on a shared 2-core machine " +
+      "with others' work running: each row's CPU figures set the whole machine against the " +
+      "run's own processes.",
+    run: benchKafkaAlerts,
   },
 ];
 
