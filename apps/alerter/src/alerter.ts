@@ -3,7 +3,7 @@ import { loadCheckpoint, START, startSubscription } from '@cm/event-store';
 import type { Checkpoint, StoredEvent, Subscription } from '@cm/event-store';
 import type { Pool, PoolClient } from 'pg';
 import type { EngineVerdict, LifecycleStep } from './alerts/domain/alert-lifecycle';
-import { applyEngineVerdict } from './alerts/domain/alert-lifecycle';
+import { engineSteps } from './alerts/domain/alert-lifecycle';
 import type { WrittenChange } from './alerts/alert-store';
 import { lockAlerts, writeLifecycleSteps } from './alerts/alert-store';
 import { AlertEngineRunner } from './engine/alert-engine-runner';
@@ -106,8 +106,7 @@ export async function recordEngineBatch(
   const now = (options.now?.() ?? new Date()).toISOString();
   const steps: LifecycleStep[] = [];
   for (const [alertId, verdict] of verdicts) {
-    const step = applyEngineVerdict(before.get(alertId), verdict, now);
-    if (step) steps.push(step);
+    steps.push(...engineSteps(before.get(alertId), verdict, now));
   }
   const written = await writeLifecycleSteps(tx, steps, before);
   await runner.saveIfDue(tx);
@@ -122,10 +121,13 @@ export function foldVerdicts(batch: readonly EngineChanges[]): Map<string, Engin
     for (const change of changes) {
       const note = change.change === 'raised' ? undefined : change.note;
       const previous = verdicts.get(change.alert.alertId);
+      const raised =
+        previous?.raised ?? (change.change === 'raised' ? { alert: change.alert, at } : undefined);
       verdicts.set(change.alert.alertId, {
         alert: change.alert,
         at,
         note: note ?? (change.change === 'resolved' ? undefined : previous?.note),
+        ...(raised ? { raised } : {}),
       });
     }
   }

@@ -129,7 +129,8 @@ export interface WrittenChange {
 
 /**
  * Stores lifecycle steps in the caller's transaction: the alerts' new state, one journal entry
- * per step, the theatres' open-alert counts, and a NOTIFY for the stream (sent at commit).
+ * per step (several steps of one alert in order), the theatres' open-alert counts, and a
+ * NOTIFY for the stream (sent at commit).
  * `before` holds the stored alerts as they were (locked by lockAlerts), for the counts.
  * The journal lock is taken last and held to commit, so seq order is commit order.
  */
@@ -139,10 +140,13 @@ export async function writeLifecycleSteps(
   before: ReadonlyMap<string, StoredAlert>,
 ): Promise<WrittenChange[]> {
   if (steps.length === 0) return [];
-  await tx.query(UPSERT_ALERTS, [JSON.stringify(steps.map((step) => alertRowJson(step.alert)))]);
+  // An alert may have several steps (raised, then resolved): its row and its count follow the
+  // last, the journal gets them all.
+  const last = new Map(steps.map((step) => [step.alert.alertId, step.alert]));
+  await tx.query(UPSERT_ALERTS, [JSON.stringify([...last.values()].map(alertRowJson))]);
 
   const deltas = new Map<string, number>();
-  for (const { alert } of steps) {
+  for (const alert of last.values()) {
     const previous = before.get(alert.alertId);
     const delta =
       Number(isUnresolved(alert.status)) - Number(previous ? isUnresolved(previous.status) : 0);

@@ -20,6 +20,8 @@ export interface EngineVerdict {
   note?: string;
   /** Recorded time of the event that caused it (deterministic, unlike the wall clock). */
   at: string;
+  /** The alert as the engine first raised it in this batch, when it did. */
+  raised?: { alert: Alert; at: string };
 }
 
 export interface LifecycleStep {
@@ -82,6 +84,27 @@ export function applyEngineVerdict(
   };
   if (!resolvesNow && sameContent(stored, next)) return undefined;
   return { change: resolvesNow ? 'resolved' : 'updated', alert: next };
+}
+
+/**
+ * The steps of the engine's verdict on one alert in one batch. An alert raised and resolved
+ * within the same batch is journaled as both, raised then resolved: subscribers of the stream
+ * and the alert topic see the raise, and the journal does not depend on where batches end.
+ */
+export function engineSteps(
+  stored: StoredAlert | undefined,
+  verdict: EngineVerdict,
+  now: string,
+): LifecycleStep[] {
+  if (!stored && verdict.raised && verdict.alert.status === 'resolved') {
+    const first = applyEngineVerdict(undefined, verdict.raised, now);
+    if (first) {
+      const second = applyEngineVerdict(first.alert, verdict, now);
+      return second ? [first, second] : [first];
+    }
+  }
+  const step = applyEngineVerdict(stored, verdict, now);
+  return step ? [step] : [];
 }
 
 export type UserAction = 'acknowledge' | 'resolve';

@@ -1,5 +1,5 @@
 import type { Alert } from '@cm/escalation';
-import { applyEngineVerdict, applyUserAction } from './alert-lifecycle';
+import { applyEngineVerdict, applyUserAction, engineSteps } from './alert-lifecycle';
 import type { StoredAlert } from './stored-alert';
 
 const T0 = '2026-01-01T00:00:00.000Z';
@@ -55,6 +55,44 @@ describe('alert lifecycle', () => {
       );
       expect(step?.change).toBe('resolved');
       expect(step?.alert.resolution).toEqual({ at: T1, by: 'engine', note: 'retracted' });
+    });
+
+    it('journals an alert raised and resolved in one batch as raised, then resolved', () => {
+      const steps = engineSteps(
+        undefined,
+        {
+          alert: engineAlert({ status: 'resolved', summary: '2 violations' }),
+          at: T1,
+          note: 'retracted',
+          raised: { alert: engineAlert(), at: T0 },
+        },
+        T2,
+      );
+      expect(steps.map((step) => step.change)).toEqual(['raised', 'resolved']);
+      expect(steps[0].alert).toMatchObject({
+        status: 'open',
+        summary: '3 violations',
+        raisedAt: T0,
+      });
+      expect(steps[1].alert).toMatchObject({
+        status: 'resolved',
+        summary: '2 violations',
+        raisedAt: T0,
+        resolution: { at: T1, by: 'engine', note: 'retracted' },
+      });
+    });
+
+    it('journals one step when the alert was stored before the batch', () => {
+      const steps = engineSteps(
+        raised(),
+        {
+          alert: engineAlert({ status: 'resolved' }),
+          at: T1,
+          raised: { alert: engineAlert(), at: T0 },
+        },
+        T2,
+      );
+      expect(steps.map((step) => step.change)).toEqual(['resolved']);
     });
   });
 
