@@ -108,9 +108,7 @@ export class ReportConsumer {
     if (this.consumer) return;
     this.stopping = false;
     const { kafka } = this.options;
-    const deadLetters = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await deadLetters.connect();
-    this.deadLetters = deadLetters;
+    await this.deadLetterProducer();
     const consumer = kafka.consumer({
       groupId: this.options.groupId,
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
@@ -345,14 +343,20 @@ export class ReportConsumer {
     });
     for (let waits = 1; ; waits++) {
       this.assertOurs(payload);
+      let producer: Producer | undefined;
       try {
-        await this.deadLetters!.send({
+        producer = await this.deadLetterProducer();
+        await producer.send({
           topic: TOPICS.reportsDlq,
           acks: -1,
           messages: [{ key: message.key, value: message.value, headers }],
         });
         break;
       } catch (sendError) {
+        // As in ReportRelay: the brokers may have stored it unheard, and kafkajs would give the
+        // next dead letter the same sequence number, which they would take for a repeat of this
+        // one and drop. A new producer id starts afresh.
+        if (producer) this.dropDeadLetterProducer(producer);
         this.options.log?.('warn', 'kafka consumer: dead-letter publish failed; retrying', {
           err: sendError,
         });
@@ -360,6 +364,19 @@ export class ReportConsumer {
       }
     }
     this.options.onDeadLetter?.({ partition, offset: message.offset, error: failure });
+  }
+
+  private async deadLetterProducer(): Promise<Producer> {
+    if (this.deadLetters) return this.deadLetters;
+    const producer = this.options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    this.deadLetters = producer;
+    return producer;
+  }
+
+  private dropDeadLetterProducer(producer: Producer): void {
+    if (this.deadLetters === producer) this.deadLetters = undefined;
+    producer.disconnect().catch(() => undefined);
   }
 
   private assertOurs(payload: EachBatchPayload): void {
