@@ -1,0 +1,172 @@
+import { KAFKA_CONTENT_TYPE, TOPICS } from '@cm/contracts';
+import { loadCheckpoint, saveCheckpoint } from '@cm/event-store';
+import type { StoredEvent } from '@cm/event-store';
+import { checkpointOfEvent, decodeReportMessage, theatreOf } from './report-message';
+import { REPORT_RELAY_SUBSCRIPTION } from './report-relay';
+import {
+  asKafkaMessage,
+  eventually,
+  headersOf,
+  MessagingHarness,
+  sleep,
+  THEATRES,
+} from './test-fixtures.spec';
+
+jest.setTimeout(180_000);
+
+describe('ReportRelay (test broker, real PostgreSQL)', () => {
+  let h: MessagingHarness;
+
+  beforeEach(async () => {
+    h = await MessagingHarness.start();
+  });
+
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('publishes every stored event once, in read order per partition, with the contract headers', async () => {
+    await h.appendReports(120);
+    const { relay, published } = await h.startRelay();
+    await h.appendReports(90); // while it runs
+    await relay.waitUntilPublished(undefined, 60_000);
+
+    const stored = await h.readOrder();
+    expect(stored).toHaveLength(210);
+    const records = h.records(TOPICS.reports);
+    expect(records).toHaveLength(stored.length);
+    expect(published()).toBe(stored.length);
+    const last = checkpointOfEvent(stored[stored.length - 1]);
+    expect(relay.checkpoint()).toEqual(last);
+    expect(await loadCheckpoint(h.db.pool, REPORT_RELAY_SUBSCRIPTION)).toEqual(last);
+
+    // Per partition, the store's read order; each theatre on the partition its key hashes to.
+    const used = new Set<number>();
+    for (let partition = 0; partition < h.partitions(); partition++) {
+      const expected = stored.filter((event) => h.partitionOf(event) === partition);
+      expect(h.idsOn(partition)).toEqual(expected.map((event) => event.eventId));
+      if (expected.length > 0) used.add(partition);
+    }
+    expect(used.size).toBeGreaterThan(1);
+
+    const byId = new Map(stored.map((event) => [event.eventId, event]));
+    for (const record of records) {
+      const decoded = decodeReportMessage(asKafkaMessage(record));
+      const event = byId.get(decoded.eventId)!;
+      expect(decoded).toEqual(event);
+      expect(String(record.key)).toBe(theatreOf(event));
+      expect(THEATRES).toContain(String(record.key));
+      expect(record.partition).toBe(h.partitionOf(event));
+      expect(record.timestamp).toBe(event.recordedAt.getTime());
+      expect(headersOf(record)).toEqual({
+        'event-type': event.type,
+        'event-id': event.eventId,
+        'content-type': KAFKA_CONTENT_TYPE,
+        'store-transaction-id': event.transactionId,
+      });
+    }
+    expect(h.logs.filter((entry) => entry.level === 'error')).toEqual([]);
+  });
+
+  it('republishes only the tail after its checkpoint was moved back, and consumers handle it once', async () => {
+    const early = await h.startConsumer('early');
+    await h.appendReports(60);
+    const first = await h.startRelay('relay-1');
+    await first.relay.waitUntilPublished(undefined, 60_000);
+    await eventually('group early handled the first 60 events', () => h.drained('early'));
+    const before = await h.readOrder();
+    expect(before).toHaveLength(60);
+
+    // As if the relay died after the brokers acknowledged its last batches but before its
+    // checkpoint committed: the stored checkpoint is 20 events behind what is on the topic.
+    await first.relay.stop();
+    await saveCheckpoint(h.db.pool, REPORT_RELAY_SUBSCRIPTION, checkpointOfEvent(before[39]));
+    await h.appendReports(20);
+    const second = await h.startRelay('relay-2');
+    await second.relay.waitUntilPublished(undefined, 60_000);
+
+    const stored = await h.readOrder();
+    expect(stored).toHaveLength(80);
+    expect(stored.slice(0, 60)).toEqual(before);
+    const tail = before.slice(40);
+    expect(second.published()).toBe(tail.length + 20);
+
+    // The tail, and nothing before it, is on the topic twice: after the first copy, in read order.
+    expect(h.records(TOPICS.reports)).toHaveLength(80 + tail.length);
+    for (let partition = 0; partition < h.partitions(); partition++) {
+      const on = (events: StoredEvent[]) =>
+        events.filter((event) => h.partitionOf(event) === partition).map((event) => event.eventId);
+      expect(h.idsOn(partition)).toEqual([...on(before), ...on(stored.slice(40))]);
+    }
+
+    // A group that had handled the first copy drops the second.
+    await eventually('group early handled everything', () => h.drained('early'));
+    await h.expectHandledExactlyOnce('early', stored);
+    expect(early.duplicates()).toBeGreaterThanOrEqual(tail.length);
+
+    // A group that starts now fetches both copies, often together, and drops the second too.
+    const late = await h.startConsumer('late');
+    await eventually('group late handled everything', () => h.drained('late'));
+    await h.expectHandledExactlyOnce('late', stored);
+    expect(late.duplicates()).toBeGreaterThanOrEqual(tail.length);
+  });
+
+  it('loses nothing while the broker is away: every stored event reaches the topic and a consumer once', async () => {
+    const broker = h.broker!;
+    const consumer = await h.startConsumer('projector');
+    const { relay, published } = await h.startRelay();
+    let appending = true;
+    let appended = 0;
+    const appender = (async () => {
+      while (appending) {
+        await h.appendReports(3);
+        appended += 3;
+        await sleep(10);
+      }
+    })();
+    try {
+      await eventually('the relay published 60 events', () => published() >= 60);
+      // The broker dies right after storing a batch, before the relay hears the answer.
+      await new Promise<void>((resolve) => {
+        const stopListening = broker.onAppend(({ topic }) => {
+          if (topic !== TOPICS.reports) return;
+          stopListening();
+          void broker.goAway().then(resolve);
+        });
+      });
+      const atOutage = appended;
+      const publishedAtOutage = published();
+      await eventually('appends went on during the outage', () => appended >= atOutage + 30);
+      // kafkajs gives up on the batch; the relay's own loop takes over.
+      await eventually('the relay reported a failed batch', () =>
+        h.logs.some((entry) => entry.message.startsWith('kafka relay: publishing a batch failed')),
+      );
+      await sleep(3_000); // the outage goes on for some seconds more
+      expect(published()).toBe(publishedAtOutage);
+      await broker.comeBack();
+      const atComeBack = appended;
+      await eventually('appends went on after the outage', () => appended >= atComeBack + 30);
+    } finally {
+      appending = false;
+      await appender;
+    }
+
+    await relay.waitUntilPublished(undefined, 60_000);
+    const stored = await h.readOrder();
+    expect(stored).toHaveLength(appended);
+
+    // Everything stored is on the topic in read order per partition; a repeat is only ever of an
+    // event already there (the batch whose answer was lost went out again).
+    for (let partition = 0; partition < h.partitions(); partition++) {
+      expect([...new Set(h.idsOn(partition))]).toEqual(
+        stored.filter((event) => h.partitionOf(event) === partition).map((event) => event.eventId),
+      );
+    }
+    const repeats = h.records(TOPICS.reports).length - stored.length;
+    expect(repeats).toBeGreaterThan(0);
+
+    await eventually('the consumer handled everything', () => h.drained('projector'), 120_000);
+    await h.expectHandledExactlyOnce('projector', stored);
+    expect(consumer.duplicates()).toBeGreaterThanOrEqual(repeats);
+  });
+});
