@@ -61,13 +61,15 @@ describe('AlertRelay (test broker, real PostgreSQL)', () => {
     }
   }
 
-  async function startRelay(overrides: { pollIntervalMs?: number } = {}): Promise<AlertRelay> {
+  async function startRelay(
+    overrides: { pollIntervalMs?: number; batchSize?: number } = {},
+  ): Promise<AlertRelay> {
     const relay = new AlertRelay({
       pool: h.db.pool,
       kafka: h.kafka('alert-relay'),
       partitions: h.partitions(TOPICS.alerts),
       channel: CHANNEL,
-      batchSize: 4,
+      batchSize: overrides.batchSize ?? 4,
       pollIntervalMs: overrides.pollIntervalMs ?? 200,
       log: h.log('alert-relay'),
     });
@@ -192,5 +194,35 @@ describe('AlertRelay (test broker, real PostgreSQL)', () => {
     await b.waitUntilPublished(30_000);
     const seqs = h.records(TOPICS.alerts).map(seqOf);
     expect(seqs.sort((x, y) => x - y)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
+  });
+  it('publishes every entry after a broker outage that lost the answer to a stored page', async () => {
+    const broker = h.broker;
+    if (!broker) return; // the outage needs the test broker
+    await journal(8);
+    // Pages as long as the backlog, as in production: the page retried after the outage is
+    // longer than the one whose answer was lost.
+    const relay = await startRelay({ batchSize: 500 });
+    await relay.waitUntilPublished(30_000);
+    // The broker dies right after storing the next page, before the relay hears the answer.
+    const gone = new Promise<void>((resolve) => {
+      const stopListening = broker.onAppend(({ topic }) => {
+        if (topic !== TOPICS.alerts) return;
+        stopListening();
+        void broker.goAway().then(resolve);
+      });
+    });
+    await journal(4);
+    await gone;
+    await journal(9); // more entries while it is away: the next page is longer
+    await eventually('the relay reported a failed page', () =>
+      h.logs.some((entry) => entry.message.startsWith('alert relay: publishing failed')),
+    );
+    await broker.comeBack();
+    await relay.waitUntilPublished(60_000);
+    const seqs = h.records(TOPICS.alerts).map(seqOf);
+    expect([...new Set(seqs)].sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 21 }, (_, i) => i + 1),
+    );
+    expect(await storedSeq()).toBe(21);
   });
 });

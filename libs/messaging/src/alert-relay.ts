@@ -61,13 +61,7 @@ export class AlertRelay {
   async start(): Promise<void> {
     if (this.loop) return;
     this.stopping = false;
-    const producer = this.options.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-    });
-    await producer.connect();
-    this.producer = producer;
+    await this.connectedProducer();
     await this.options.pool.query(
       `INSERT INTO kafka_alert_relay (name, seq) VALUES ($1, 0) ON CONFLICT DO NOTHING`,
       [this.name],
@@ -156,7 +150,8 @@ export class AlertRelay {
       [after, limit],
     );
     if (rows.length === 0) return 'idle';
-    await this.producer!.send({
+    const producer = await this.connectedProducer();
+    const sending = producer.send({
       topic: TOPICS.alerts,
       acks: -1,
       messages: rows.map((row) => ({
@@ -171,6 +166,15 @@ export class AlertRelay {
         },
       })),
     });
+    try {
+      await sending;
+    } catch (error) {
+      // As the report relay: the brokers may have stored the page unheard, and kafkajs would
+      // reuse its sequence numbers for the next (longer) page, refused forever. Start afresh;
+      // a page stored twice is dropped by consumers by its event-id.
+      this.dropProducer(producer);
+      throw error;
+    }
     const last = Number(rows[rows.length - 1].seq);
     await client.query(
       `UPDATE kafka_alert_relay SET seq = $2, updated_at = now() WHERE name = $1 AND seq = $3`,
@@ -179,6 +183,23 @@ export class AlertRelay {
     this.markPublished(last);
     this.options.onPublished?.(rows.map((row) => ({ seq: Number(row.seq), theatre: row.theatre })));
     return rows.length === limit ? 'more' : 'idle';
+  }
+
+  private async connectedProducer(): Promise<Producer> {
+    if (this.producer) return this.producer;
+    const producer = this.options.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
+    await producer.connect();
+    this.producer = producer;
+    return producer;
+  }
+
+  private dropProducer(producer: Producer): void {
+    if (this.producer === producer) this.producer = undefined;
+    producer.disconnect().catch(() => undefined);
   }
 
   private markPublished(seq: number): void {
