@@ -66,7 +66,7 @@ export const benches: Bench[] = [
       "bench/read-models.bench.ts: 200,000 events of the read models' test history (50 " +
       'theatres; corrections, retractions, late reports, disagreeing cumulative totals) ' +
       'appended with appendBatch, then rebuildReadModels (empty the tables, reset the ' +
-      'projector checkpoint, replay from position 0 in batches of 5000) twice; median events/s.',
+      'projector checkpoint, replay from position 0 in batches of 10,000) twice; median events/s.',
     run: benchReadModels,
   },
   {

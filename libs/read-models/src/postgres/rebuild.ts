@@ -51,6 +51,17 @@ async function resetOnce(pool: Pool, subscription: string): Promise<void> {
   }
 }
 
+/**
+ * Events per batch of a rebuild run in this process. Besides its rows, each batch pays for
+ * what it touches: the aggregate upserts, each touched source's latest total, each touched
+ * theatre's first and last occurredAt, a transaction. At 10,000 rather than 5000 these come
+ * half as often and PostgreSQL's CPU for a 200,000-event rebuild falls from about 2.5 to
+ * 2.2 s; 20,000 was no faster again. A larger batch costs memory (its events, their rows
+ * and statements, and the page read ahead) and, while it is written, holds back the other
+ * subscribers' readers for longer (an open transaction id stops them): about 0.2 s.
+ */
+export const REBUILD_BATCH_SIZE = 10_000;
+
 export interface RebuildProgress {
   /** Position of the last event the projector has handled. */
   position: number;
@@ -60,7 +71,7 @@ export interface RebuildProgress {
 
 export interface RebuildOptions {
   subscription?: string;
-  /** Events per batch of this process's projector (default 5000). */
+  /** Events per batch of this process's projector (default REBUILD_BATCH_SIZE). */
   batchSize?: number;
   onProgress?: (progress: RebuildProgress) => void;
   /** Gives up when the checkpoint stops moving for this long (default 60 s). */
@@ -102,7 +113,7 @@ export async function rebuildReadModels(
   const subscription = await startSubscription({
     pool,
     name,
-    batchSize: options.batchSize ?? 5000,
+    batchSize: options.batchSize ?? REBUILD_BATCH_SIZE,
     handle: async (events, tx) => {
       await writer.apply(tx, events);
     },
