@@ -93,6 +93,11 @@ export class EscalationEngine {
     return writeSnapshot(this.theatres, this.compiled, this.latenessMs, theatres);
   }
 
+  /** The theatres the engine keeps a state for. */
+  theatreNames(): string[] {
+    return [...this.theatres.keys()];
+  }
+
   /** The alerts the engine still follows (open, and recent enough to change), by theatre. */
   openAlerts(theatre?: string): Alert[] {
     const states =

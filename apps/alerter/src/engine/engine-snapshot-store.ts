@@ -29,6 +29,15 @@ export async function writeSnapshot(
        transaction_id = excluded.transaction_id, updated_at = now()`,
     [name, JSON.stringify(header), checkpoint.position, checkpoint.transactionId],
   );
+  await writeSnapshotTheatres(tx, name, theatres);
+}
+
+/** Stores theatres' states of a snapshot whose header writeSnapshot stored (same transaction). */
+export async function writeSnapshotTheatres(
+  tx: Queryable,
+  name: string,
+  theatres: readonly TheatreSnapshot[],
+): Promise<void> {
   // A few theatres per statement: the whole state as one JSON text would be a large
   // transient string on a heap the alerter keeps small.
   for (let start = 0; start < theatres.length; start += THEATRES_PER_STATEMENT) {
