@@ -31,7 +31,7 @@ const ALERTER_HEAP_MB = 192;
 export async function benchAlerts(databaseUrl: string): Promise<BenchResult[]> {
   const latency = await measureSseLatency(databaseUrl);
   const memory = await measureAlerterMemory(databaseUrl);
-  return [latency, memory];
+  return [latency, ...memory];
 }
 
 /** Reads `event: alert` data lines of an SSE body and hands each parsed alert on. */
@@ -119,7 +119,7 @@ export async function measureSseLatency(
 export async function measureAlerterMemory(
   databaseUrl: string,
   events = Number(process.env.BENCH_ALERTS_EVENTS ?? 1_000_000),
-): Promise<BenchResult> {
+): Promise<BenchResult[]> {
   const pool = new Pool({ connectionString: databaseUrl, max: 4 });
   pool.on('error', () => undefined);
   const store = new PostgresEventStore(pool);
@@ -160,15 +160,28 @@ export async function measureAlerterMemory(
     const seconds = (performance.now() - started) / 1000;
     const { rssMb, hwmMb } = memoryOf(child.pid!);
     const alerts = await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM alerts');
-    return {
-      name: `alerter RSS after ${events.toLocaleString('en-US')} events over 200 theatres`,
-      unit: 'MB',
-      value: Math.round(rssMb),
-      target: { description: '< 300 MB RSS', met: Math.max(rssMb, hwmMb) < 300 },
-      details:
-        `NODE_OPTIONS=--max-old-space-size=${ALERTER_HEAP_MB}; peak RSS (VmHWM) ${Math.round(hwmMb)} MB; ${events.toLocaleString('en-US')} events appended in ${loadS.toFixed(0)} s, ` +
-        `handled from start-up in ${seconds.toFixed(0)} s (${Math.round(events / seconds)} events/s); ${alerts.rows[0].n} alerts`,
-    };
+    const size = `${events.toLocaleString('en-US')} events over 200 theatres`;
+    const run =
+      `NODE_OPTIONS=--max-old-space-size=${ALERTER_HEAP_MB}; ${events.toLocaleString('en-US')} events appended in ${loadS.toFixed(0)} s, ` +
+      `handled from start-up in ${seconds.toFixed(0)} s (${Math.round(events / seconds)} events/s); ${alerts.rows[0].n} alerts`;
+    // The target as ARCHITECTURE.md words it (RSS after the events), and the peak on the way,
+    // which a machine sized for the alerter must also hold.
+    return [
+      {
+        name: `alerter RSS after ${size}`,
+        unit: 'MB',
+        value: Math.round(rssMb),
+        target: { description: '< 300 MB RSS', met: rssMb < 300 },
+        details: `VmRSS once its checkpoint reached the head; ${run}`,
+      },
+      {
+        name: `alerter peak RSS while catching up on ${size}`,
+        unit: 'MB',
+        value: Math.round(Math.max(hwmMb, peakRssMb)),
+        target: { description: '< 300 MB RSS', met: Math.max(hwmMb, peakRssMb) < 300 },
+        details: `VmHWM; ${run}`,
+      },
+    ];
   } finally {
     await stopProcess(child);
     await pool.end();
@@ -190,7 +203,7 @@ if (require.main === module) {
       which === 'latency'
         ? [await measureSseLatency(url)]
         : which === 'memory'
-          ? [await measureAlerterMemory(url)]
+          ? await measureAlerterMemory(url)
           : await benchAlerts(url);
     console.log(JSON.stringify(results, null, 2));
   })();

@@ -113,9 +113,8 @@ export const benches: Bench[] = [
       'own, from the end of conflict.alerts.v1) times each probe from just before its POST to ' +
       'its alert.raised message. Stages from instants recorded on the way (events.recorded_at, ' +
       "the broker's note of each batch it stored, alert_changes.recorded_at, the alert " +
-      "message's timestamp); CPU per process from /proc. Run on a shared 2-core machine " +
-      "with others' work running: each row's CPU figures set the whole machine against the " +
-      "run's own processes.",
+      "message's timestamp); CPU per process from /proc, against the whole machine's (other " +
+      'work on the machine shows as the difference, and lengthens the tail).',
     run: benchKafkaAlerts,
   },
 ];
