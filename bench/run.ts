@@ -91,7 +91,7 @@ export const benches: Bench[] = [
       'raises a new foreign-reinforcement alert; a GET /v1/alerts/stream client times each probe ' +
       'from just before its POST to its alert event. Memory: 1,000,000 events of the synthetic ' +
       'history of libs/escalation (seed 5, 200 theatres, 365 days) appended with appendBatch, ' +
-      'then the built alerter alone (NODE_OPTIONS=--max-old-space-size=192) started on them; ' +
+      'then the built alerter alone (NODE_OPTIONS="--max-old-space-size=192 --max-semi-space-size=4") started on them; ' +
       'RSS and peak RSS from /proc once caught up.',
     run: benchAlerts,
   },
