@@ -1,9 +1,10 @@
 import { KAFKA_CONTENT_TYPE, KAFKA_HEADERS, TOPICS } from '@cm/contracts';
 import { PostgresAppendListener } from '@cm/event-store';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import type { MessagingLog } from './kafka-connection';
 import { partitionFor } from './kafka-connection';
+import { RenewableProducer } from './renewable-producer';
 
 export const ALERT_RELAY_NAME = 'alerts';
 
@@ -43,7 +44,7 @@ const TRY_LOCK = `SELECT pg_try_advisory_lock(hashtextextended('cm_alert_relay:'
  */
 export class AlertRelay {
   private readonly name: string;
-  private producer: Producer | undefined;
+  private producer: RenewableProducer | undefined;
   private listener: PostgresAppendListener | undefined;
   private unlisten: (() => void) | undefined;
   private client: PoolClient | undefined;
@@ -61,7 +62,9 @@ export class AlertRelay {
   async start(): Promise<void> {
     if (this.loop) return;
     this.stopping = false;
-    await this.connectedProducer();
+    const producer = new RenewableProducer(this.options.kafka);
+    await producer.connect();
+    this.producer = producer;
     await this.options.pool.query(
       `INSERT INTO kafka_alert_relay (name, seq) VALUES ($1, 0) ON CONFLICT DO NOTHING`,
       [this.name],
@@ -150,8 +153,7 @@ export class AlertRelay {
       [after, limit],
     );
     if (rows.length === 0) return 'idle';
-    const producer = await this.connectedProducer();
-    const sending = producer.send({
+    await this.producer!.send({
       topic: TOPICS.alerts,
       acks: -1,
       messages: rows.map((row) => ({
@@ -166,15 +168,6 @@ export class AlertRelay {
         },
       })),
     });
-    try {
-      await sending;
-    } catch (error) {
-      // As the report relay: the brokers may have stored the page unheard, and kafkajs would
-      // reuse its sequence numbers for the next (longer) page, refused forever. Start afresh;
-      // a page stored twice is dropped by consumers by its event-id.
-      this.dropProducer(producer);
-      throw error;
-    }
     const last = Number(rows[rows.length - 1].seq);
     await client.query(
       `UPDATE kafka_alert_relay SET seq = $2, updated_at = now() WHERE name = $1 AND seq = $3`,
@@ -183,23 +176,6 @@ export class AlertRelay {
     this.markPublished(last);
     this.options.onPublished?.(rows.map((row) => ({ seq: Number(row.seq), theatre: row.theatre })));
     return rows.length === limit ? 'more' : 'idle';
-  }
-
-  private async connectedProducer(): Promise<Producer> {
-    if (this.producer) return this.producer;
-    const producer = this.options.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-    });
-    await producer.connect();
-    this.producer = producer;
-    return producer;
-  }
-
-  private dropProducer(producer: Producer): void {
-    if (this.producer === producer) this.producer = undefined;
-    producer.disconnect().catch(() => undefined);
   }
 
   private markPublished(seq: number): void {

@@ -1,10 +1,11 @@
 import { TOPICS } from '@cm/contracts';
 import { compareCheckpoints } from '@cm/event-store';
 import type { Checkpoint, StoredEvent } from '@cm/event-store';
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import { advanceProgress, loadProgress, ProgressMovedError } from './consumer-progress';
 import type { MessagingLog } from './kafka-connection';
+import { RenewableProducer } from './renewable-producer';
 import { checkpointOfEvent, decodeReportMessage } from './report-message';
 
 /** A partition's new events, handed to the handler inside the transaction that records them. */
@@ -87,7 +88,7 @@ type Decoded =
  */
 export class ReportConsumer {
   private consumer: Consumer | undefined;
-  private deadLetters: Producer | undefined;
+  private deadLetters: RenewableProducer | undefined;
   private readonly topic: string;
   private readonly maxTries: number;
   private readonly chunkSize: number;
@@ -108,7 +109,9 @@ export class ReportConsumer {
     if (this.consumer) return;
     this.stopping = false;
     const { kafka } = this.options;
-    await this.deadLetterProducer();
+    const deadLetters = new RenewableProducer(kafka);
+    await deadLetters.connect();
+    this.deadLetters = deadLetters;
     const consumer = kafka.consumer({
       groupId: this.options.groupId,
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
@@ -343,20 +346,16 @@ export class ReportConsumer {
     });
     for (let waits = 1; ; waits++) {
       this.assertOurs(payload);
-      let producer: Producer | undefined;
       try {
-        producer = await this.deadLetterProducer();
-        await producer.send({
+        await this.deadLetters!.send({
           topic: TOPICS.reportsDlq,
           acks: -1,
           messages: [{ key: message.key, value: message.value, headers }],
         });
         break;
       } catch (sendError) {
-        // As in ReportRelay: the brokers may have stored it unheard, and kafkajs would give the
-        // next dead letter the same sequence number, which they would take for a repeat of this
-        // one and drop. A new producer id starts afresh.
-        if (producer) this.dropDeadLetterProducer(producer);
+        // The producer is taken afresh (RenewableProducer): the next dead letter must not
+        // reuse this one's sequence number.
         this.options.log?.('warn', 'kafka consumer: dead-letter publish failed; retrying', {
           err: sendError,
         });
@@ -364,19 +363,6 @@ export class ReportConsumer {
       }
     }
     this.options.onDeadLetter?.({ partition, offset: message.offset, error: failure });
-  }
-
-  private async deadLetterProducer(): Promise<Producer> {
-    if (this.deadLetters) return this.deadLetters;
-    const producer = this.options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    this.deadLetters = producer;
-    return producer;
-  }
-
-  private dropDeadLetterProducer(producer: Producer): void {
-    if (this.deadLetters === producer) this.deadLetters = undefined;
-    producer.disconnect().catch(() => undefined);
   }
 
   private assertOurs(payload: EachBatchPayload): void {

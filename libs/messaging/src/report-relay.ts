@@ -1,9 +1,10 @@
 import { TOPICS } from '@cm/contracts';
 import { START, startSubscription } from '@cm/event-store';
 import type { Checkpoint, StoredEvent, Subscription } from '@cm/event-store';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { MessagingLog } from './kafka-connection';
+import { RenewableProducer } from './renewable-producer';
 import { encodeReportMessage } from './report-message';
 
 export const REPORT_RELAY_SUBSCRIPTION = 'kafka-relay';
@@ -32,35 +33,27 @@ export interface ReportRelayOptions {
  * never skipped.
  */
 export class ReportRelay {
-  private producer: Producer | undefined;
+  private producer: RenewableProducer | undefined;
   private subscription: Subscription | undefined;
 
   constructor(private readonly options: ReportRelayOptions) {}
 
   async start(): Promise<void> {
     if (this.subscription) return;
-    await this.connectedProducer();
+    const producer = new RenewableProducer(this.options.kafka);
+    await producer.connect();
+    this.producer = producer;
     this.subscription = await startSubscription({
       pool: this.options.pool,
       name: this.options.name ?? REPORT_RELAY_SUBSCRIPTION,
       batchSize: this.options.batchSize ?? 500,
       pollIntervalMs: this.options.pollIntervalMs,
       handle: async (events) => {
-        const producer = await this.connectedProducer();
-        try {
-          await producer.send({
-            topic: TOPICS.reports,
-            acks: -1,
-            messages: events.map((event) => encodeReportMessage(event, this.options.partitions)),
-          });
-        } catch (error) {
-          // The brokers may have stored part of the batch unheard. kafkajs then hands out the
-          // same sequence numbers again, and the retry (a longer batch once more events are
-          // committed) would be refused with OUT_OF_ORDER_SEQUENCE_NUMBER forever. A new
-          // producer id starts afresh; what was stored goes out again and consumers drop it.
-          this.dropProducer(producer);
-          throw error;
-        }
+        await producer.send({
+          topic: TOPICS.reports,
+          acks: -1,
+          messages: events.map((event) => encodeReportMessage(event, this.options.partitions)),
+        });
         this.options.onPublished?.(events);
       },
       onError: (error) =>
@@ -77,24 +70,6 @@ export class ReportRelay {
     const producer = this.producer;
     this.producer = undefined;
     await producer?.disconnect();
-  }
-
-  private async connectedProducer(): Promise<Producer> {
-    if (this.producer) return this.producer;
-    const producer = this.options.kafka.producer({
-      idempotent: true,
-      // kafkajs's idempotent producer keeps order only with one request in flight.
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-    });
-    await producer.connect();
-    this.producer = producer;
-    return producer;
-  }
-
-  private dropProducer(producer: Producer): void {
-    if (this.producer === producer) this.producer = undefined;
-    producer.disconnect().catch(() => undefined);
   }
 
   /** The last checkpoint this relay committed (START before it ran). */
