@@ -1,18 +1,9 @@
-import { execFile, spawnSync } from 'node:child_process';
 import { sendScenario, untilSettled } from '../../scripts/demo/demo-session';
 import { MonitorClient } from '../../scripts/demo/monitor-client';
 import { tarnValleyScenario } from '../../scripts/demo/tarn-valley.scenario';
 import { KafkaTestBroker } from '../support/kafka-broker/kafka-test-broker';
+import { itWithKcat, kcat } from '../support/kafka-broker/kcat';
 import { httpClient, startTestApp, TEST_KEYS, type TestApp } from '../support';
-
-const hasKcat = spawnSync('kcat', ['-V']).status === 0;
-if (!hasKcat) {
-  console.warn(
-    process.env.CI
-      ? 'kcat does not run from PATH: the kcat check will fail (CI must apt-get install -y kcat)'
-      : 'kcat does not run from PATH: skipping the kcat check (apt-get install -y kcat)',
-  );
-}
 
 /** What a dashboard sees of an alert, without the instants that differ between two runs. */
 function comparable(alert: object) {
@@ -135,34 +126,26 @@ describe('the monitor on Kafka (test broker) against the embedded monitor', () =
     expect(again.status).toBe(200);
   }, 60_000);
 
-  (hasKcat || process.env.CI ? it : it.skip)(
+  itWithKcat(
     'kcat (librdkafka) reads from conflict.alerts.v1 the alerts the REST API lists',
     async () => {
       const listed = await httpClient(kafkaApp.baseUrl, TEST_KEYS.read)(
         'GET',
         '/v1/alerts?limit=500',
       );
-      const out = await new Promise<string>((resolve, reject) =>
-        execFile(
-          'kcat',
-          [
-            '-C',
-            '-b',
-            broker.brokers[0],
-            '-t',
-            'conflict.alerts.v1',
-            '-o',
-            'beginning',
-            '-e',
-            '-q',
-            '-f',
-            '%h\t%s\n',
-          ],
-          { timeout: 45_000 },
-          (error, stdout, stderr) =>
-            error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
-        ),
-      );
+      const { stdout: out } = await kcat([
+        '-C',
+        '-b',
+        broker.brokers[0],
+        '-t',
+        'conflict.alerts.v1',
+        '-o',
+        'beginning',
+        '-e',
+        '-q',
+        '-f',
+        '%h\t%s\n',
+      ]);
       const lines = out.split('\n').filter((line) => line.trim() !== '');
       const last = new Map<string, { status: string }>();
       for (const line of lines) {

@@ -1,31 +1,8 @@
-import { execFile, spawnSync } from 'node:child_process';
 import { KafkaTestBroker } from './kafka-test-broker';
 import { kafkaFor } from './kafka-test-clients';
+import { hasKcat, itWithKcat, kcat } from './kcat';
 
 jest.setTimeout(60_000);
-
-/**
- * kcat (librdkafka) is a second client that shares nothing with kafkajs. CI installs it
- * (apt-get install -y kcat); on a developer machine without it this test is skipped, loudly.
- */
-const hasKcat = spawnSync('kcat', ['-V']).status === 0;
-if (!hasKcat) {
-  console.warn(
-    process.env.CI
-      ? 'kcat does not run from PATH: the kcat test will fail (CI must apt-get install -y kcat)'
-      : 'kcat does not run from PATH: skipping the kcat test (apt-get install -y kcat to run it)',
-  );
-}
-const itWithKcat = hasKcat || process.env.CI ? it : it.skip;
-
-function kcat(args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile('kcat', args, { timeout: 45_000 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`kcat failed: ${error.message}\n${stderr}`));
-      else resolve({ stdout, stderr });
-    });
-  });
-}
 
 describe('Kafka test broker read by kcat (librdkafka)', () => {
   let broker: KafkaTestBroker;
