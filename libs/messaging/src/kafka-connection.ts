@@ -1,5 +1,5 @@
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import type { LogEntry, Message } from 'kafkajs';
+import type { LogEntry, Message, PartitionMetadata } from 'kafkajs';
 
 export type MessagingLog = (
   level: 'debug' | 'info' | 'warn' | 'error',
@@ -49,13 +49,24 @@ const partitioner = Partitioners.DefaultPartitioner();
  * which theatres a partition holds, so both agree by construction.
  */
 export function partitionFor(topic: string, key: string, partitions: number): number {
-  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
-    partitionId,
-    leader: 0,
-    replicas: [0],
-    isr: [0],
-    partitionErrorCode: 0,
-  }));
   const message: Message = { key, value: null };
-  return partitioner({ topic, partitionMetadata, message });
+  return partitioner({ topic, partitionMetadata: metadataOf(partitions), message });
+}
+
+/** What the partitioner is told of a topic's partitions; made once per count (hot path). */
+const partitionMetadataByCount = new Map<number, PartitionMetadata[]>();
+
+function metadataOf(partitions: number): PartitionMetadata[] {
+  let metadata = partitionMetadataByCount.get(partitions);
+  if (!metadata) {
+    metadata = Array.from({ length: partitions }, (_, partitionId) => ({
+      partitionId,
+      leader: 0,
+      replicas: [0],
+      isr: [0],
+      partitionErrorCode: 0,
+    }));
+    partitionMetadataByCount.set(partitions, metadata);
+  }
+  return metadata;
 }
