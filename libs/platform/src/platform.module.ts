@@ -4,6 +4,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
+import { ApiKeyAuthenticator } from './auth/api-key-authenticator';
 import { API_KEYS, ApiKeyGuard } from './auth/api-key.guard';
 import type { AppConfig } from './config/app-config';
 import { DatabaseModule } from './database/database.module';
@@ -61,12 +62,13 @@ export class PlatformModule {
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: API_KEYS, useValue: config.apiKeys },
+        { provide: ApiKeyAuthenticator, useValue: new ApiKeyAuthenticator(config.apiKeys) },
         { provide: CLOCK, useValue: options.clock ?? systemClock },
         Metrics,
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       ],
-      exports: [APP_CONFIG, API_KEYS, CLOCK, Metrics, DatabaseModule],
+      exports: [APP_CONFIG, API_KEYS, ApiKeyAuthenticator, CLOCK, Metrics, DatabaseModule],
     };
   }
 }

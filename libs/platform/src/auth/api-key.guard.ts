@@ -1,66 +1,45 @@
-import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { timingSafeEqual } from 'node:crypto';
 import { ProblemError } from '../http/problem';
-import type { ApiKey, Role } from './api-keys';
+import { allows, ApiKeyAuthenticator } from './api-key-authenticator';
+import type { Role } from './api-keys';
 import { REQUIRED_ROLE } from './roles.decorator';
 
 export const API_KEYS = Symbol('API_KEYS');
 
 /**
- * `Authorization: Bearer <key>`; 401 without a valid key, 403 without the role. When API_KEYS
- * is unset (undefined) access is open: the server then only listens on loopback.
+ * The role check as Nest sees it. The key is normally checked earlier, in the `onRequest`
+ * hook before the body is read (installApiKeyAuthentication), which leaves its principal on
+ * the request; the guard then only confirms the role. A request that reached a handler
+ * without that hook (an app not made by createHttpApp) is authenticated here.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  private readonly keys: readonly { key: Buffer; roles: ReadonlySet<Role> }[] | undefined;
-
   constructor(
     private readonly reflector: Reflector,
-    @Inject(API_KEYS) apiKeys: readonly ApiKey[] | undefined,
-  ) {
-    this.keys = apiKeys?.map((entry) => ({ key: Buffer.from(entry.key), roles: entry.roles }));
-  }
+    private readonly authenticator: ApiKeyAuthenticator,
+  ) {}
 
   canActivate(context: ExecutionContext): boolean {
     const role = this.reflector.getAllAndOverride<Role | undefined>(REQUIRED_ROLE, [
       context.getHandler(),
       context.getClass(),
     ]);
-    if (!role || !this.keys) return true;
+    if (!role) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const header = request.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!match) {
-      throw new ProblemError(
-        401,
-        'AUTH.UNAUTHENTICATED',
-        'Unauthorized',
-        'An API key is required: Authorization: Bearer <key>.',
-      );
+    if (request.principal) {
+      if (!allows(request.principal.roles, role)) {
+        throw new ProblemError(
+          403,
+          'AUTH.FORBIDDEN',
+          'Forbidden',
+          `This call needs the "${role}" role.`,
+        );
+      }
+      return true;
     }
-    const presented = Buffer.from(match[1]);
-    const entry = this.keys.find(
-      (candidate) =>
-        candidate.key.length === presented.length && timingSafeEqual(candidate.key, presented),
-    );
-    if (!entry) {
-      throw new ProblemError(
-        401,
-        'AUTH.UNAUTHENTICATED',
-        'Unauthorized',
-        'The API key is not valid.',
-      );
-    }
-    if (!entry.roles.has(role) && !entry.roles.has('admin')) {
-      throw new ProblemError(
-        403,
-        'AUTH.FORBIDDEN',
-        'Forbidden',
-        `This call needs the "${role}" role.`,
-      );
-    }
+    request.principal = this.authenticator.authenticate(request.headers.authorization, role);
     return true;
   }
 }
