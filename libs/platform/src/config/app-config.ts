@@ -1,3 +1,4 @@
+import { BlockList, isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { ApiKey, parseApiKeys } from '../auth/api-keys';
 
@@ -25,6 +26,8 @@ export interface AppConfig {
   readonly apiKeys: readonly ApiKey[] | undefined;
   readonly logLevel: LogLevel;
   readonly rulesDir: string;
+  /** RATE_LIMIT_PER_MINUTE: `/v1` requests a minute per key (per address when open); 0: off. */
+  readonly rateLimitPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -63,6 +66,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
   };
 
   const port = integer('PORT', 3000, 0, 65535);
+  // Generous: the benches file over 5,000 single reports a second from one key.
+  const rateLimitPerMinute = integer('RATE_LIMIT_PER_MINUTE', 600_000, 0, 1_000_000_000);
   const databasePoolSize = integer('DATABASE_POOL_SIZE', 20, 1, 500);
 
   const databaseUrl = text('DATABASE_URL');
@@ -108,7 +113,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
   if (!apiKeys && rawHost !== undefined && !isLoopback(rawHost)) {
     problem(
       'HOST',
-      `is "${rawHost}" but API_KEYS is unset: open access is only served on 127.0.0.1; set API_KEYS to listen elsewhere`,
+      `is "${rawHost}" but API_KEYS is unset: open access is only served on a loopback address (127.0.0.0/8, ::1 or localhost); set API_KEYS to listen elsewhere`,
     );
   }
 
@@ -127,9 +132,23 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     apiKeys,
     logLevel,
     rulesDir,
+    rateLimitPerMinute,
   };
 }
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/**
+ * An exact check, not a prefix match (`127.evil.example` is a hostname that may resolve
+ * anywhere): an IPv4 address in 127.0.0.0/8, the IPv6 loopback in any notation, or the name
+ * `localhost`. Any other name is refused, since what it resolves to is not ours to know.
+ */
+export function isLoopback(host: string): boolean {
+  if (host.toLowerCase() === 'localhost') return true;
+  const family = isIP(host);
+  if (family === 4) return LOOPBACK.check(host, 'ipv4');
+  if (family === 6) return LOOPBACK.check(host, 'ipv6');
+  return false;
 }

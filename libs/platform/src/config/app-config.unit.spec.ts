@@ -18,11 +18,11 @@ describe('loadConfig', () => {
   });
 
   it('given API_KEYS, then it listens on every interface unless HOST says otherwise', () => {
-    const config = load({ API_KEYS: 'ingest-key-1:ingest,reader-key-1:read+admin' });
+    const config = load({ API_KEYS: 'feeds=ingest-key-1:ingest,reader-key-1:read+admin' });
     expect(config.host).toBe('0.0.0.0');
-    expect(config.apiKeys?.map((key) => [key.key, [...key.roles]])).toEqual([
-      ['ingest-key-1', ['ingest']],
-      ['reader-key-1', ['read', 'admin']],
+    expect(config.apiKeys?.map((key) => [key.name, [...key.roles]])).toEqual([
+      ['feeds', ['ingest']],
+      [expect.stringMatching(/^[0-9a-f]{8}$/), ['read', 'admin']],
     ]);
   });
 
@@ -48,6 +48,15 @@ describe('loadConfig', () => {
     ['API_KEYS', { API_KEYS: 'no-role-given' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
     ['HOST', { HOST: '0.0.0.0' }],
+    ['HOST', { HOST: '127.evil.example' }],
+    ['HOST', { HOST: '127.0.0.1.nip.io' }],
+    ['HOST', { HOST: '128.0.0.1' }],
+    ['HOST', { HOST: '::2' }],
+    ['HOST', { HOST: 'localhost.evil.example' }],
+    ['API_KEYS', { API_KEYS: 'feeds=sha256:abc:read' }],
+    ['API_KEYS', { API_KEYS: 'feeds=key-one-0001:read,feeds=key-two-0002:read' }],
+    ['RATE_LIMIT_PER_MINUTE', { RATE_LIMIT_PER_MINUTE: '-1' }],
+    ['RATE_LIMIT_PER_MINUTE', { RATE_LIMIT_PER_MINUTE: 'lots' }],
     ['DATABASE_POOL_SIZE', { DATABASE_POOL_SIZE: '0' }],
   ])('given a wrong %s, then start-up stops naming it', (variable, env) => {
     expect(() => load(env)).toThrow(ConfigError);
@@ -57,6 +66,19 @@ describe('loadConfig', () => {
       expect((error as ConfigError).problems.map((p) => p.variable)).toEqual([variable]);
       expect((error as Error).message).toContain(variable);
     }
+  });
+
+  it.each(['127.0.0.1', '127.1.2.3', '127.255.255.254', '::1', '0:0:0:0:0:0:0:1', 'localhost'])(
+    'given no API_KEYS and the loopback HOST %s, then it starts there',
+    (host) => {
+      expect(load({ HOST: host }).host).toBe(host);
+    },
+  );
+
+  it('given RATE_LIMIT_PER_MINUTE, then it is the limit; unset, a generous default; 0, off', () => {
+    expect(load({}).rateLimitPerMinute).toBe(600_000);
+    expect(load({ RATE_LIMIT_PER_MINUTE: '120' }).rateLimitPerMinute).toBe(120);
+    expect(load({ RATE_LIMIT_PER_MINUTE: '0' }).rateLimitPerMinute).toBe(0);
   });
 
   it('reports every wrong variable at once', () => {
