@@ -1,3 +1,5 @@
+export * from './auth/api-key-authenticator';
+export * from './auth/api-key-hook';
 export * from './auth/api-key.guard';
 export * from './auth/api-keys';
 export * from './auth/roles.decorator';

@@ -4,6 +4,8 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { Logger } from 'nestjs-pino';
+import { ApiKeyAuthenticator } from '../auth/api-key-authenticator';
+import { installApiKeyAuthentication } from '../auth/api-key-hook';
 import { Metrics } from '../metrics/metrics';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -40,6 +42,8 @@ export async function createHttpApp(
   });
   if (options.logger !== false) app.useLogger(app.get(Logger));
   observeRequestDurations(app);
+  // After the request id hook, so that a 401 carries x-request-id too.
+  installApiKeyAuthentication(app.getHttpAdapter().getInstance(), app.get(ApiKeyAuthenticator));
 
   const document = SwaggerModule.createDocument(
     app,
