@@ -2,6 +2,7 @@ export * from './auth/api-key-authenticator';
 export * from './auth/api-key-hook';
 export * from './auth/api-key.guard';
 export * from './auth/api-keys';
+export * from './auth/provenance';
 export * from './auth/roles.decorator';
 export * from './bootstrap/run-service';
 export * from './config/app-config';

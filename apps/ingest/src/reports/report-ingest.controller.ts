@@ -8,7 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { RequiresRole } from '@cm/platform';
+import { Provenance, RequestProvenance, RequiresRole } from '@cm/platform';
 import { ReportIngestService } from './report-ingest.service';
 
 const problem = { description: 'problem+json (RFC 9457)' };
@@ -35,8 +35,12 @@ export class ReportIngestController {
   @ApiResponse({ status: 400, ...problem })
   @ApiResponse({ status: 409, description: 'Same reportId, other content' })
   @ApiResponse({ status: 413, description: 'Body over 1 MB' })
-  async file(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
-    const { receipt, duplicate } = await this.reports.file(body);
+  async file(
+    @Body() body: unknown,
+    @RequestProvenance() provenance: Provenance,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { receipt, duplicate } = await this.reports.file(body, provenance);
     void reply.status(duplicate ? 200 : 201);
     return receipt;
   }
@@ -52,8 +56,8 @@ export class ReportIngestController {
   @ApiBody({ schema: ref('BatchEnvelopeDto') })
   @ApiResponse({ status: 200, description: '{ results: [{ index, reportId, status, errors? }] }' })
   @ApiResponse({ status: 400, ...problem })
-  fileBatch(@Body() body: unknown) {
-    return this.reports.fileBatch(body);
+  fileBatch(@Body() body: unknown, @RequestProvenance() provenance: Provenance) {
+    return this.reports.fileBatch(body, provenance);
   }
 
   @Post(':id/corrections')
@@ -64,8 +68,12 @@ export class ReportIngestController {
   @ApiResponse({ status: 201, description: '{ reportId, version }' })
   @ApiResponse({ status: 404, ...problem })
   @ApiResponse({ status: 409, description: 'Stale expectedVersion, or the report is retracted' })
-  correct(@Param('id') id: string, @Body() body: unknown) {
-    return this.reports.correct(id, body);
+  correct(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @RequestProvenance() provenance: Provenance,
+  ) {
+    return this.reports.correct(id, body, provenance);
   }
 
   @Post(':id/retraction')
@@ -76,15 +84,23 @@ export class ReportIngestController {
   @ApiResponse({ status: 201, description: '{ reportId, version }' })
   @ApiResponse({ status: 404, ...problem })
   @ApiResponse({ status: 409, description: 'Already retracted, or stale expectedVersion' })
-  retract(@Param('id') id: string, @Body() body: unknown) {
-    return this.reports.retract(id, body);
+  retract(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @RequestProvenance() provenance: Provenance,
+  ) {
+    return this.reports.retract(id, body, provenance);
   }
 
   @Get(':id')
   @RequiresRole('read')
   @ApiOperation({ summary: 'A report’s current state, version, retraction and event history' })
   @ApiParam({ name: 'id', description: 'reportId' })
-  @ApiResponse({ status: 200, description: 'The report' })
+  @ApiResponse({
+    status: 200,
+    description:
+      'The report; each history entry names the key that stored it (recordedBy) and the request (requestId)',
+  })
   @ApiResponse({ status: 404, ...problem })
   get(@Param('id') id: string) {
     return this.reports.get(id);

@@ -18,7 +18,7 @@ import {
   NewEvent,
   PostgresEventStore,
 } from '@cm/event-store';
-import { CLOCK, Clock, Metrics, ProblemError } from '@cm/platform';
+import { CLOCK, Clock, Metrics, ProblemError, Provenance } from '@cm/platform';
 import {
   decideCorrection,
   decideRetraction,
@@ -59,7 +59,10 @@ export class ReportIngestService {
     this.filings = new AppendCoalescer(store, { maxBatch: 500, maxInFlight: 2 });
   }
 
-  async file(body: unknown): Promise<{ receipt: ReportReceipt; duplicate: boolean }> {
+  async file(
+    body: unknown,
+    provenance: Provenance,
+  ): Promise<{ receipt: ReportReceipt; duplicate: boolean }> {
     const validation = validateReport(body, { now: this.clock.now() });
     if (!validation.ok) {
       this.metrics.reportsIngested.inc({ outcome: 'invalid' });
@@ -68,7 +71,7 @@ export class ReportIngestService {
     const report = validation.value;
     const outcome = await this.filings.append({
       streamId: reportStreamId(report.reportId),
-      events: [eventFor(report)],
+      events: [eventFor(report, provenance)],
       expectedVersion: 'no_stream',
       idempotency: { key: report.reportId, contentHash: contentHash(report) },
     });
@@ -85,7 +88,7 @@ export class ReportIngestService {
     };
   }
 
-  async fileBatch(body: unknown): Promise<{ results: BatchItemResult[] }> {
+  async fileBatch(body: unknown, provenance: Provenance): Promise<{ results: BatchItemResult[] }> {
     const envelope = validateBatchEnvelope(body);
     if (!envelope.ok) throw ProblemError.validation(envelope.errors, 'The batch is not valid.');
     const now = this.clock.now();
@@ -113,7 +116,7 @@ export class ReportIngestService {
         : await this.store.appendBatch(
             valid.map(({ report }) => ({
               streamId: reportStreamId(report.reportId),
-              events: [eventFor(report)],
+              events: [eventFor(report, provenance)],
               expectedVersion: 'no_stream' as const,
               idempotency: { key: report.reportId, contentHash: contentHash(report) },
             })),
@@ -144,24 +147,32 @@ export class ReportIngestService {
     return { results };
   }
 
-  async correct(reportId: string, body: unknown): Promise<{ reportId: string; version: number }> {
+  async correct(
+    reportId: string,
+    body: unknown,
+    provenance: Provenance,
+  ): Promise<{ reportId: string; version: number }> {
     const state = await this.load(reportId);
     const validation = validateCorrection(body, state.type, { now: this.clock.now() });
     if (!validation.ok)
       throw ProblemError.validation(validation.errors, 'The correction is not valid.');
     const decision = decideCorrection(state, validation.value);
     if (!decision.ok) throw decisionProblem(decision.error);
-    return this.appendDecided(state, validation.value.expectedVersion, decision.event);
+    return this.appendDecided(state, validation.value.expectedVersion, decision.event, provenance);
   }
 
-  async retract(reportId: string, body: unknown): Promise<{ reportId: string; version: number }> {
+  async retract(
+    reportId: string,
+    body: unknown,
+    provenance: Provenance,
+  ): Promise<{ reportId: string; version: number }> {
     const state = await this.load(reportId);
     const validation = validateRetraction(body);
     if (!validation.ok)
       throw ProblemError.validation(validation.errors, 'The retraction is not valid.');
     const decision = decideRetraction(state, validation.value);
     if (!decision.ok) throw decisionProblem(decision.error);
-    return this.appendDecided(state, decision.expectedVersion, decision.event);
+    return this.appendDecided(state, decision.expectedVersion, decision.event, provenance);
   }
 
   async get(reportId: string): Promise<ReportView> {
@@ -183,6 +194,9 @@ export class ReportIngestService {
         type: event.type,
         position: event.position,
         recordedAt: event.recordedAt.toISOString(),
+        // Absent from events stored before provenance was recorded.
+        recordedBy: stringOrNull(event.metadata.recordedBy),
+        requestId: stringOrNull(event.metadata.requestId),
         data: event.data,
       })),
     };
@@ -199,11 +213,12 @@ export class ReportIngestService {
     state: ReportState,
     expectedVersion: number,
     event: { type: string; data: Record<string, unknown> },
+    provenance: Provenance,
   ): Promise<{ reportId: string; version: number }> {
     try {
       const result = await this.store.append(
         reportStreamId(state.reportId),
-        [{ ...event, metadata: { schemaVersion: SCHEMA_VERSION } }],
+        [{ ...event, metadata: metadataFor(provenance) }],
         { expectedVersion },
       );
       return { reportId: state.reportId, version: result.nextExpectedVersion };
@@ -227,12 +242,39 @@ export interface ReportView {
   retracted: boolean;
   retractionReason: string | null;
   report: Report;
-  history: { version: number; type: string; position: number; recordedAt: string; data: unknown }[];
+  history: {
+    version: number;
+    type: string;
+    position: number;
+    recordedAt: string;
+    /** The name of the key that stored the event (`anonymous` under open access). */
+    recordedBy: string | null;
+    /** The id of the request that stored it (its x-request-id). */
+    requestId: string | null;
+    data: unknown;
+  }[];
 }
 
-function eventFor(report: Report): NewEvent {
+function eventFor(report: Report, provenance: Provenance): NewEvent {
   const event = reportedEventFor(report);
-  return { type: event.type, data: event.data, metadata: { schemaVersion: SCHEMA_VERSION } };
+  return { type: event.type, data: event.data, metadata: metadataFor(provenance) };
+}
+
+/**
+ * Who filed what goes into the metadata, not the data: the content hash that makes a re-sent
+ * report a duplicate is of the report alone, so the same report from another key or request
+ * is still a duplicate (and keeps its first provenance).
+ */
+function metadataFor(provenance: Provenance): Record<string, unknown> {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    recordedBy: provenance.recordedBy,
+    requestId: provenance.requestId,
+  };
+}
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
 }
 
 /** Same reportId and same content (after normalisation) is a duplicate; else a conflict. */

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { ApiKeyAuthenticator } from '../auth/api-key-authenticator';
 import { installApiKeyAuthentication } from '../auth/api-key-hook';
@@ -29,10 +30,12 @@ export async function createHttpApp(
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
-    // One id per request for Fastify, the JSON logs and the client (x-request-id both ways):
-    // the client's header when sent, else a UUID; an onRequest hook hands it to pino-http.
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // One id per request for Fastify, the JSON logs, the client (x-request-id both ways) and
+    // the stored events' metadata.requestId: the client's header when sent and usable, else a
+    // UUID; an onRequest hook hands it to pino-http.
+    requestIdHeader: false,
+    genReqId: (request: IncomingMessage) =>
+      clientRequestId(request.headers['x-request-id']) ?? randomUUID(),
     // The problem+json filter answers every error, Fastify's own (bad JSON, 413) included.
     return503OnClosing: true,
   });
@@ -60,6 +63,14 @@ export async function createHttpApp(
   };
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
+}
+
+/**
+ * The client's x-request-id, if it is one visible-ASCII token of at most 128 characters: it is
+ * stored with every event the request writes, so an arbitrary header is not taken as is.
+ */
+function clientRequestId(header: string | string[] | undefined): string | undefined {
+  return typeof header === 'string' && /^[\x21-\x7e]{1,128}$/.test(header) ? header : undefined;
 }
 
 function observeRequestDurations(app: NestFastifyApplication): void {
