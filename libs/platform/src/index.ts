@@ -14,6 +14,7 @@ export * from './health/health.controller';
 export * from './http/http-app';
 export * from './http/problem';
 export * from './http/problem-details.filter';
+export * from './http/rate-limit';
 export * from './metrics/metrics';
 export * from './platform.module';
 export * from './time/clock';

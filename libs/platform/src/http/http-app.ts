@@ -7,7 +7,10 @@ import type { IncomingMessage } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { ApiKeyAuthenticator } from '../auth/api-key-authenticator';
 import { installApiKeyAuthentication } from '../auth/api-key-hook';
+import type { AppConfig } from '../config/app-config';
 import { Metrics } from '../metrics/metrics';
+import { APP_CONFIG } from '../platform.module';
+import { installRateLimit } from './rate-limit';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -47,6 +50,7 @@ export async function createHttpApp(
   observeRequestDurations(app);
   // After the request id hook, so that a 401 carries x-request-id too.
   installApiKeyAuthentication(app.getHttpAdapter().getInstance(), app.get(ApiKeyAuthenticator));
+  await installRateLimit(app, app.get<AppConfig>(APP_CONFIG).rateLimitPerMinute);
 
   const document = SwaggerModule.createDocument(
     app,
