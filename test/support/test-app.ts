@@ -30,6 +30,8 @@ export async function startTestApp(
     openAccess?: boolean;
     /** The distributed mode in one process: relay, consumer groups and alert relay on these. */
     kafkaBrokers?: readonly string[];
+    /** More configuration variables, over the ones above (e.g. API_KEYS, RATE_LIMIT_PER_MINUTE). */
+    env?: Record<string, string>;
   } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
@@ -48,6 +50,7 @@ export async function startTestApp(
             `${TEST_KEYS.both}:ingest+read`,
           ].join(','),
         }),
+    ...options.env,
   });
   const app = await createHttpApp(
     MonitorModule.register({
