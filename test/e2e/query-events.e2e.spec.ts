@@ -73,6 +73,7 @@ describe('GET /v1/events (real app, real PostgreSQL)', () => {
     );
     const filed = await ingest('POST', '/v1/reports/batch', { reports });
     expect(filed.status).toBe(200);
+    const requestId = filed.headers.get('x-request-id');
     const { events } = await readToEnd(0, 10);
     expect(events.map((event) => event.data.reportId)).toEqual(reports.map((r) => r.reportId));
     const positions = events.map((event) => event.position);
@@ -85,7 +86,12 @@ describe('GET /v1/events (real app, real PostgreSQL)', () => {
       position: expect.any(Number),
       recordedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T.*Z$/),
       data: expect.objectContaining({ reportId: 'events-order-0', theatre: 'feed-theatre' }),
-      metadata: { schemaVersion: 1 },
+      // Who filed it: the key's name (its unnamed form: sha256's first 8 hex) and the request.
+      metadata: {
+        schemaVersion: 1,
+        recordedBy: expect.stringMatching(/^[0-9a-f]{8}$/),
+        requestId,
+      },
     });
     // The default page size is 100 and the default start is the beginning.
     const first = await reader('GET', '/v1/events');
