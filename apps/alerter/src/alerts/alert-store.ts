@@ -12,7 +12,7 @@ const LOCK_JOURNAL = `SELECT pg_advisory_xact_lock(hashtextextended('cm_alert_ch
 const ALERT_COLUMNS = `
   alert_id::text AS alert_id, rule, theatre, severity, status, summary, window_start, window_end,
   raised_at, evidence, engine_status, acknowledged_at, acknowledgement_note, resolved_at,
-  resolved_by, resolution_note, updated_at`;
+  resolved_by, resolution_note, updated_at, acknowledged_by_key, resolved_by_key`;
 
 export interface AlertRow {
   alert_id: string;
@@ -32,6 +32,8 @@ export interface AlertRow {
   resolved_by: 'user' | 'engine' | null;
   resolution_note: string | null;
   updated_at: Date;
+  acknowledged_by_key: string | null;
+  resolved_by_key: string | null;
 }
 
 export const ALERT_SELECT = `SELECT ${ALERT_COLUMNS} FROM alerts`;
@@ -50,11 +52,20 @@ export function storedAlertOf(row: AlertRow): StoredAlert {
     evidence: row.evidence,
     engineStatus: row.engine_status,
     acknowledgement: row.acknowledged_at
-      ? { at: row.acknowledged_at.toISOString(), note: row.acknowledgement_note }
+      ? {
+          at: row.acknowledged_at.toISOString(),
+          note: row.acknowledgement_note,
+          ...(row.acknowledged_by_key !== null ? { recordedBy: row.acknowledged_by_key } : {}),
+        }
       : null,
     resolution:
       row.resolved_at && row.resolved_by
-        ? { at: row.resolved_at.toISOString(), by: row.resolved_by, note: row.resolution_note }
+        ? {
+            at: row.resolved_at.toISOString(),
+            by: row.resolved_by,
+            note: row.resolution_note,
+            ...(row.resolved_by_key !== null ? { recordedBy: row.resolved_by_key } : {}),
+          }
         : null,
     updatedAt: row.updated_at.toISOString(),
   };
@@ -82,15 +93,17 @@ const UPSERT_ALERTS = `
 INSERT INTO alerts (
   alert_id, rule, theatre, severity, status, summary, window_start, window_end, raised_at,
   evidence, engine_status, acknowledged_at, acknowledgement_note, resolved_at, resolved_by,
-  resolution_note, updated_at)
+  resolution_note, updated_at, acknowledged_by_key, resolved_by_key)
 SELECT r.alert_id, r.rule, r.theatre, r.severity, r.status, r.summary, r.window_start,
   r.window_end, r.raised_at, r.evidence, r.engine_status, r.acknowledged_at,
-  r.acknowledgement_note, r.resolved_at, r.resolved_by, r.resolution_note, r.updated_at
+  r.acknowledgement_note, r.resolved_at, r.resolved_by, r.resolution_note, r.updated_at,
+  r.acknowledged_by_key, r.resolved_by_key
 FROM jsonb_to_recordset($1::jsonb) AS r(
   alert_id uuid, rule text, theatre text, severity text, status text, summary text,
   window_start timestamptz, window_end timestamptz, raised_at timestamptz, evidence jsonb,
   engine_status text, acknowledged_at timestamptz, acknowledgement_note text,
-  resolved_at timestamptz, resolved_by text, resolution_note text, updated_at timestamptz)
+  resolved_at timestamptz, resolved_by text, resolution_note text, updated_at timestamptz,
+  acknowledged_by_key text, resolved_by_key text)
 ON CONFLICT (alert_id) DO UPDATE SET
   rule = excluded.rule, theatre = excluded.theatre, severity = excluded.severity,
   status = excluded.status, summary = excluded.summary, window_start = excluded.window_start,
@@ -99,7 +112,8 @@ ON CONFLICT (alert_id) DO UPDATE SET
   acknowledged_at = excluded.acknowledged_at,
   acknowledgement_note = excluded.acknowledgement_note, resolved_at = excluded.resolved_at,
   resolved_by = excluded.resolved_by, resolution_note = excluded.resolution_note,
-  updated_at = excluded.updated_at`;
+  updated_at = excluded.updated_at, acknowledged_by_key = excluded.acknowledged_by_key,
+  resolved_by_key = excluded.resolved_by_key`;
 
 const APPEND_CHANGES = `
 INSERT INTO alert_changes (seq, alert_id, theatre, change, alert)
@@ -191,5 +205,7 @@ function alertRowJson(alert: StoredAlert): Record<string, unknown> {
     resolved_by: alert.resolution?.by ?? null,
     resolution_note: alert.resolution?.note ?? null,
     updated_at: alert.updatedAt,
+    acknowledged_by_key: alert.acknowledgement?.recordedBy ?? null,
+    resolved_by_key: alert.resolution?.recordedBy ?? null,
   };
 }

@@ -53,6 +53,7 @@ export const ALERT_VIEW_SCHEMA: SchemaObject = {
       properties: {
         at: { type: 'string', format: 'date-time' },
         note: { type: 'string', nullable: true },
+        recordedBy: { type: 'string', description: 'The name of the API key that acknowledged' },
       },
     },
     resolution: {
@@ -63,6 +64,10 @@ export const ALERT_VIEW_SCHEMA: SchemaObject = {
         at: { type: 'string', format: 'date-time' },
         by: { type: 'string', enum: ['user', 'engine'] },
         note: { type: 'string', nullable: true },
+        recordedBy: {
+          type: 'string',
+          description: 'The name of the API key that resolved (a user’s resolve only)',
+        },
       },
     },
     updatedAt: { type: 'string', format: 'date-time' },

@@ -8,7 +8,7 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { RequiresRole } from '@cm/platform';
+import { Provenance, RequestProvenance, RequiresRole } from '@cm/platform';
 import { QueryParamsPipe } from '../http/query-params.pipe';
 import { AlertListQueryDto } from './alert-query.dto';
 import { ALERT_VIEW_SCHEMA } from './alert-view.schema';
@@ -74,8 +74,12 @@ export class AlertsController {
   @ApiResponse({ status: 400, ...problem })
   @ApiResponse({ status: 404, ...problem })
   @ApiResponse({ status: 409, description: 'The alert is already acknowledged or resolved' })
-  acknowledge(@Param('id') id: string, @Body() body: unknown) {
-    return this.alerts.act(id, 'acknowledge', body);
+  acknowledge(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @RequestProvenance() provenance: Provenance,
+  ) {
+    return this.alerts.act(id, 'acknowledge', body, provenance.recordedBy);
   }
 
   @Post(':id/resolve')
@@ -91,7 +95,11 @@ export class AlertsController {
   @ApiResponse({ status: 400, ...problem })
   @ApiResponse({ status: 404, ...problem })
   @ApiResponse({ status: 409, description: 'The alert is already resolved' })
-  resolve(@Param('id') id: string, @Body() body: unknown) {
-    return this.alerts.act(id, 'resolve', body);
+  resolve(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @RequestProvenance() provenance: Provenance,
+  ) {
+    return this.alerts.act(id, 'resolve', body, provenance.recordedBy);
   }
 }

@@ -81,8 +81,16 @@ export class AlertsService {
     return alertView(alert);
   }
 
-  /** Acknowledge or resolve in one transaction with the journal entry and the open counts. */
-  async act(alertId: string, action: UserAction, body: unknown): Promise<AlertView> {
+  /**
+   * Acknowledge or resolve in one transaction with the journal entry and the open counts.
+   * `recordedBy`: the name of the key that does it.
+   */
+  async act(
+    alertId: string,
+    action: UserAction,
+    body: unknown,
+    recordedBy: string,
+  ): Promise<AlertView> {
     const note = readNote(body);
     if (!UUID.test(alertId)) throw notFound(alertId);
     const client = await this.pool.connect();
@@ -91,7 +99,8 @@ export class AlertsService {
       const before = await lockAlerts(client, [alertId]);
       const stored = before.get(alertId);
       if (!stored) throw notFound(alertId);
-      const outcome = applyUserAction(stored, action, note, this.clock.now().toISOString());
+      const now = this.clock.now().toISOString();
+      const outcome = applyUserAction(stored, action, note, now, recordedBy);
       if (!outcome.ok) {
         throw ProblemError.conflict(
           'ALERT.ILLEGAL_TRANSITION',

@@ -113,12 +113,16 @@ export type UserActionOutcome =
   | { ok: true; step: LifecycleStep }
   | { ok: false; reason: 'illegal_transition'; from: StoredAlert['status'] };
 
-/** A user's acknowledge or resolve: open -> acknowledged, open or acknowledged -> resolved. */
+/**
+ * A user's acknowledge or resolve: open -> acknowledged, open or acknowledged -> resolved.
+ * `recordedBy` is the name of the key that did it.
+ */
 export function applyUserAction(
   stored: StoredAlert,
   action: UserAction,
   note: string | null,
   now: string,
+  recordedBy: string,
 ): UserActionOutcome {
   if (action === 'acknowledge') {
     if (stored.status !== 'open')
@@ -130,7 +134,7 @@ export function applyUserAction(
         alert: {
           ...stored,
           status: 'acknowledged',
-          acknowledgement: { at: now, note },
+          acknowledgement: { at: now, note, recordedBy },
           updatedAt: now,
         },
       },
@@ -146,7 +150,7 @@ export function applyUserAction(
       alert: {
         ...stored,
         status: 'resolved',
-        resolution: { at: now, by: 'user', note },
+        resolution: { at: now, by: 'user', note, recordedBy },
         updatedAt: now,
       },
     },

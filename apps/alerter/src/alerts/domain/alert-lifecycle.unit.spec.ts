@@ -97,23 +97,27 @@ describe('alert lifecycle', () => {
   });
 
   describe('when a user acts', () => {
-    it('acknowledges an open alert, then resolves it', () => {
-      const acked = applyUserAction(raised(), 'acknowledge', 'looking', T1);
+    it('acknowledges an open alert, then resolves it, each recording the key that did it', () => {
+      const acked = applyUserAction(raised(), 'acknowledge', 'looking', T1, 'duty-desk');
       expect(acked).toMatchObject({ ok: true, step: { change: 'acknowledged' } });
       if (!acked.ok) return;
-      expect(acked.step.alert.acknowledgement).toEqual({ at: T1, note: 'looking' });
-      const resolved = applyUserAction(acked.step.alert, 'resolve', null, T2);
+      expect(acked.step.alert.acknowledgement).toEqual({
+        at: T1,
+        note: 'looking',
+        recordedBy: 'duty-desk',
+      });
+      const resolved = applyUserAction(acked.step.alert, 'resolve', null, T2, 'analyst-2');
       expect(resolved).toMatchObject({ ok: true, step: { change: 'resolved' } });
       if (!resolved.ok) return;
       expect(resolved.step.alert).toMatchObject({
         status: 'resolved',
-        resolution: { at: T2, by: 'user', note: null },
-        acknowledgement: { at: T1, note: 'looking' },
+        resolution: { at: T2, by: 'user', note: null, recordedBy: 'analyst-2' },
+        acknowledgement: { at: T1, note: 'looking', recordedBy: 'duty-desk' },
       });
     });
 
     it('resolves an open alert directly', () => {
-      expect(applyUserAction(raised(), 'resolve', 'false alarm', T1)).toMatchObject({
+      expect(applyUserAction(raised(), 'resolve', 'false alarm', T1, 'desk')).toMatchObject({
         ok: true,
         step: { alert: { status: 'resolved' } },
       });
@@ -125,7 +129,7 @@ describe('alert lifecycle', () => {
       ['resolve', 'resolved'],
     ] as const)('refuses to %s an alert that is %s', (action, status) => {
       const alert: StoredAlert = { ...raised(), status };
-      expect(applyUserAction(alert, action, null, T1)).toEqual({
+      expect(applyUserAction(alert, action, null, T1, 'desk')).toEqual({
         ok: false,
         reason: 'illegal_transition',
         from: status,
@@ -143,7 +147,7 @@ describe('alert lifecycle', () => {
     });
 
     it('keeps a user-resolved alert resolved when evidence grows, recording the evidence', () => {
-      const resolved = applyUserAction(raised(), 'resolve', 'handled', T1);
+      const resolved = applyUserAction(raised(), 'resolve', 'handled', T1, 'desk');
       if (!resolved.ok) throw new Error('expected ok');
       const step = applyEngineVerdict(resolved.step.alert, { alert: moreEvidence, at: T2 }, T2);
       expect(step).toMatchObject({
@@ -153,7 +157,7 @@ describe('alert lifecycle', () => {
     });
 
     it('ignores an engine resolve of an alert a user resolved', () => {
-      const resolved = applyUserAction(raised(), 'resolve', 'handled', T1);
+      const resolved = applyUserAction(raised(), 'resolve', 'handled', T1, 'desk');
       if (!resolved.ok) throw new Error('expected ok');
       const verdict = { alert: engineAlert({ status: 'resolved' }), at: T2, note: 'retracted' };
       expect(applyEngineVerdict(resolved.step.alert, verdict, T2)).toBeUndefined();

@@ -11,15 +11,30 @@ export type ResolvedBy = 'user' | 'engine';
 export interface StoredAlert extends Omit<Alert, 'status'> {
   status: AlertStatus;
   engineStatus: 'open' | 'resolved';
-  acknowledgement: { at: string; note: string | null } | null;
-  resolution: { at: string; by: ResolvedBy; note: string | null } | null;
+  acknowledgement: Acknowledgement | null;
+  resolution: Resolution | null;
   updatedAt: string;
+}
+
+/** `recordedBy`: the name of the API key that acknowledged (absent for older alerts). */
+export interface Acknowledgement {
+  at: string;
+  note: string | null;
+  recordedBy?: string;
+}
+
+/** `recordedBy`: the name of the API key of a user's resolve (never the engine's). */
+export interface Resolution {
+  at: string;
+  by: ResolvedBy;
+  note: string | null;
+  recordedBy?: string;
 }
 
 /** The alert JSON of the API, the SSE stream and the journal: CONTRACT.md's fields, then ours. */
 export interface AlertView extends Alert {
-  acknowledgement?: { at: string; note: string | null };
-  resolution?: { at: string; by: ResolvedBy; note: string | null };
+  acknowledgement?: Acknowledgement;
+  resolution?: Resolution;
   updatedAt: string;
 }
 
