@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { AlerterService } from '@cm/alerter';
 import { aCasualtyReport, aDeploymentReport } from '../../libs/contracts/src/testing';
 import { httpClient, startTestApp, TestApp } from '../support';
 
@@ -198,6 +199,43 @@ describe('access: named and hashed keys, provenance, auth before the body', () =
         'SELECT coalesce(string_agg(metadata::text || data::text, $$ $$), $$$$) AS text FROM events',
       );
       for (const secret of Object.values(SECRETS)) expect(all[0].text).not.toContain(secret);
+    });
+  });
+
+  describe('alerts: who acknowledged and resolved', () => {
+    it('records the key name of an acknowledge and of a resolve, and keeps it', async () => {
+      // A foreign reinforcement with heavy weapons: two alerts in this theatre.
+      expect(
+        (
+          await feeds(
+            'POST',
+            '/v1/reports',
+            aDeploymentReport({ reportId: 'acc-alert-1', theatre: 'acc-alerts' }),
+          )
+        ).status,
+      ).toBe(201);
+      await testApp.app.get(AlerterService).waitUntilCaughtUp();
+      const listed = await dashboard('GET', '/v1/alerts?theatre=acc-alerts');
+      expect(listed.body.items).toHaveLength(2);
+      const [first, second] = listed.body.items as { alertId: string }[];
+
+      const acked = await dashboard('POST', `/v1/alerts/${first.alertId}/acknowledge`, {
+        note: 'on it',
+      });
+      expect(acked.status).toBe(200);
+      expect(acked.body.acknowledgement).toMatchObject({ note: 'on it', recordedBy: 'dashboard' });
+      const resolved = await ops('POST', `/v1/alerts/${first.alertId}/resolve`);
+      expect(resolved.status).toBe(200);
+      expect(resolved.body.resolution).toMatchObject({ by: 'user', recordedBy: 'ops' });
+      const direct = await legacy('POST', `/v1/alerts/${second.alertId}/resolve`);
+      expect(direct.body.resolution).toMatchObject({ by: 'user', recordedBy: LEGACY_NAME });
+
+      // Stored, not only answered.
+      const again = await dashboard('GET', `/v1/alerts/${first.alertId}`);
+      expect(again.body).toMatchObject({
+        acknowledgement: { recordedBy: 'dashboard' },
+        resolution: { recordedBy: 'ops' },
+      });
     });
   });
 
