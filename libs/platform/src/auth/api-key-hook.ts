@@ -3,6 +3,13 @@ import type { Role } from './api-keys';
 import { ANONYMOUS, ApiKeyAuthenticator, Principal } from './api-key-authenticator';
 import type { AuthRouteConfig } from './roles.decorator';
 
+declare module 'fastify' {
+  // What RequiresRole puts in a route's config (see AuthRouteConfig).
+  interface FastifyContextConfig {
+    requiredRole?: Role;
+  }
+}
+
 /** The role the matched route needs (see RequiresRole); undefined for public routes. */
 export function requiredRoleOf(request: FastifyRequest): Role | undefined {
   return (request.routeOptions?.config as AuthRouteConfig | undefined)?.requiredRole;
