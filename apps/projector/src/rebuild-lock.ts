@@ -3,7 +3,7 @@ import type { PoolClient } from 'pg';
 
 /**
  * A rebuild and the projector's Kafka consumers must not write the read models at the same
- * time: a consumer batch takes this lock shared (for its transaction), `npm run rebuild` takes
+ * time: a consumer batch takes this lock shared (for its transaction), `npm run rebuild:read-models` takes
  * it exclusive (for its session) while it empties and replays. The store subscription of the
  * embedded mode needs none of this: the rebuild runs that very subscription.
  */

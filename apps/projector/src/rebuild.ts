@@ -16,7 +16,7 @@ import { Pool } from 'pg';
 import { holdRebuildLock, PROJECTOR_GROUP } from './rebuild-lock';
 
 /**
- * `npm run rebuild`: empties the read models and replays every stored event into them.
+ * `npm run rebuild:read-models`: empties the read models and replays every stored event into them.
  * Uses DATABASE_URL, or the embedded database under DATA_DIR (default .data/) as `npm start`
  * does: the running one when a monitor has it open, else it starts it for the rebuild.
  * Safe while projectors run: see resetReadModels. Projectors on Kafka (distributed mode) wait
@@ -92,7 +92,7 @@ function runningEmbeddedPort(dataDir: string): number | undefined {
   return Number(port) || undefined;
 }
 
-/** Progress and the result, for whoever typed `npm run rebuild`. */
+/** Progress and the result, for whoever typed `npm run rebuild:read-models`. */
 function say(message: string): void {
   process.stdout.write(`${message}\n`);
 }
