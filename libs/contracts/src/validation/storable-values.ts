@@ -18,6 +18,7 @@ export const STORABLE_TEXT_MESSAGE =
 export const EARLIEST_INSTANT_MESSAGE = `must not be before ${EARLIEST_INSTANT}`;
 
 // A NUL, a high surrogate not followed by a low one, or a low one not preceded by a high one.
+// eslint-disable-next-line no-control-regex -- NUL is exactly what is looked for
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** True for a string PostgreSQL can store as text or inside jsonb (and UTF-8 can encode). */
