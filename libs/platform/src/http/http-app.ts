@@ -5,8 +5,15 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { Logger } from 'nestjs-pino';
 import { Metrics } from '../metrics/metrics';
+import {
+  refuseNonJsonBodies,
+  refuseUnstorableUrlText,
+  sendFrameworkError,
+  writeClientErrorProblem,
+} from './framework-errors';
+import { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH } from './http-limits';
 
-export const BODY_LIMIT_BYTES = 1024 * 1024;
+export { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH } from './http-limits';
 
 export interface HttpAppOptions {
   title: string;
@@ -33,6 +40,11 @@ export async function createHttpApp(
     genReqId: () => randomUUID(),
     // The problem+json filter answers every error, Fastify's own (bad JSON, 413) included.
     return503OnClosing: true,
+    // Ids of up to 128 characters (and room for composite ones) must reach their routes.
+    maxParamLength: MAX_PARAM_LENGTH,
+    // Answered before Nest's filter can see them: problem+json all the same.
+    frameworkErrors: sendFrameworkError,
+    clientErrorHandler: writeClientErrorProblem,
   });
   const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, {
     bufferLogs: options.logger !== false,
@@ -40,6 +52,9 @@ export async function createHttpApp(
   });
   if (options.logger !== false) app.useLogger(app.get(Logger));
   observeRequestDurations(app);
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', refuseUnstorableUrlText);
+  fastify.addHook('onRequest', refuseNonJsonBodies);
 
   const document = SwaggerModule.createDocument(
     app,
