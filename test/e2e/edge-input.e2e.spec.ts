@@ -196,6 +196,32 @@ describe('edge input (real app, real PostgreSQL)', () => {
         expect(await storedReport(`edge-batch-bad-${i}`)).toBe(0);
     });
 
+    it('answers good reports 201 while poisoned ones sent at the same moment get 400', async () => {
+      // Concurrent single filings share transactions: a poisoned one used to fail them all.
+      const source = aCasualtyReport().source;
+      const requests = Array.from({ length: 128 }, (_, i) =>
+        i % 4 === 3
+          ? {
+              good: false,
+              report: aCasualtyReport({
+                reportId: `edge-together-bad-${i}`,
+                source: { ...source, name: i % 8 === 3 ? 'x\u0000' : 'y\ud800' },
+              }),
+            }
+          : { good: true, report: aCasualtyReport({ reportId: `edge-together-good-${i}` }) },
+      );
+      const responses = await Promise.all(
+        requests.map(({ report }) => ingest('POST', '/v1/reports', raw(report))),
+      );
+      const statuses = responses.map((response) => response.status);
+      expect(statuses.filter((_, i) => requests[i].good)).toEqual(Array(96).fill(201));
+      expect(statuses.filter((_, i) => !requests[i].good)).toEqual(Array(32).fill(400));
+      const { rows } = await testApp.database.pool.query<{ n: string }>(
+        "SELECT count(*) AS n FROM events WHERE data->>'reportId' LIKE 'edge-together-%'",
+      );
+      expect(Number(rows[0].n)).toBe(96);
+    });
+
     it('refuses NUL and lone surrogates in correction and retraction reasons', async () => {
       const report = aCasualtyReport({ reportId: 'edge-reasons' });
       expect((await ingest('POST', '/v1/reports', report)).status).toBe(201);
