@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { Metrics } from '../metrics/metrics';
 import {
@@ -14,6 +15,8 @@ import {
 import { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH } from './http-limits';
 
 export { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH } from './http-limits';
+
+type SecurityHook = (request: unknown, response: unknown) => void;
 
 export interface HttpAppOptions {
   title: string;
@@ -42,8 +45,17 @@ export async function createHttpApp(
     return503OnClosing: true,
     // Ids of up to 128 characters (and room for composite ones) must reach their routes.
     maxParamLength: MAX_PARAM_LENGTH,
-    // Answered before Nest's filter can see them: problem+json all the same.
-    frameworkErrors: sendFrameworkError,
+    // Answered before Nest's filter can see them: problem+json all the same. This replaces
+    // the adapter's own handler, which first runs Nest's security-header hook (when a
+    // security feature is enabled): it still does, through the adapter.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+      try {
+        (adapter as unknown as { securityHook?: SecurityHook }).securityHook?.(request, reply.raw);
+      } catch {
+        // The request is refused either way.
+      }
+      sendFrameworkError(error, request, reply);
+    },
     clientErrorHandler: writeClientErrorProblem,
   });
   const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, {
