@@ -72,6 +72,15 @@ export type { ClockOptions } from './validation/report.validation';
 export { ROOT_PATH } from './validation/validation-result';
 export type { FieldError, ValidationResult } from './validation/validation-result';
 export { normaliseIsoDateTime, parseIsoDateTime } from './validation/iso-date-time';
+export {
+  EARLIEST_INSTANT,
+  EARLIEST_INSTANT_MESSAGE,
+  findUnstorableText,
+  isStorableInstant,
+  isStorableText,
+  parseStorableDateTime,
+  STORABLE_TEXT_MESSAGE,
+} from './validation/storable-values';
 export { canonicalJson } from './canonical-json';
 
 export {

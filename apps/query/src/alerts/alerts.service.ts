@@ -10,6 +10,7 @@ import {
   writeLifecycleSteps,
 } from '@cm/alerter';
 import type { AlertRow, AlertView, UserAction } from '@cm/alerter';
+import { isStorableText, parseStorableDateTime, STORABLE_TEXT_MESSAGE } from '@cm/contracts';
 import { CLOCK, PG_POOL, ProblemError } from '@cm/platform';
 import type { Clock, FieldProblem } from '@cm/platform';
 import { KeysetCursor } from '../http/keyset-cursor';
@@ -30,7 +31,8 @@ const cursor = new KeysetCursor<AlertListKey>(
   (key): key is AlertListKey =>
     Object.keys(key).length === 2 &&
     typeof key.t === 'string' &&
-    !Number.isNaN(Date.parse(key.t)) &&
+    // Not Date.parse: it takes forms ('0', 'Tuesday 1 BC') PostgreSQL refuses with an error.
+    parseStorableDateTime(key.t) !== undefined &&
     typeof key.a === 'string' &&
     UUID.test(key.a),
 );
@@ -140,6 +142,8 @@ function readNote(body: unknown): string | null {
     if (typeof note !== 'string') problems.push({ path: 'note', message: 'must be a string' });
     else if (note.length > ALERT_NOTE_MAX) {
       problems.push({ path: 'note', message: `must be at most ${ALERT_NOTE_MAX} characters` });
+    } else if (!isStorableText(note)) {
+      problems.push({ path: 'note', message: STORABLE_TEXT_MESSAGE });
     }
   }
   if (problems.length) throw ProblemError.validation(problems);

@@ -1,4 +1,5 @@
 import { ProblemError } from '@cm/platform';
+import { reportListCursor } from '../read-models/report-list-cursor';
 import { KeysetCursor } from './keyset-cursor';
 
 type TimeKey = { o: string; r: string };
@@ -55,5 +56,28 @@ describe('KeysetCursor', () => {
       path: 'cursor',
       message: expect.stringContaining('another list'),
     });
+  });
+});
+
+describe('report list cursors', () => {
+  const list = reportListCursor('casualties');
+  const forged = (key: unknown) =>
+    Buffer.from(JSON.stringify({ s: 'casualties', k: key })).toString('base64url');
+
+  it('give back the key they encoded', () => {
+    const key = { o: '2026-03-01T10:00:00.000Z', r: 'a'.repeat(128) };
+    expect(list.decode(list.encode(key))).toEqual(key);
+  });
+
+  it.each([
+    ['an instant in year 0', { o: '0000-01-01T00:00:00.000Z', r: 'x' }],
+    ['an instant before 1900', { o: '1899-12-31T23:59:59.999Z', r: 'x' }],
+    ['an instant beyond year 9999', { o: '+275760-09-13T00:00:00.000Z', r: 'x' }],
+    ['a reportId with a NUL', { o: '2026-03-01T10:00:00.000Z', r: 'x\u0000' }],
+    ['a reportId too long', { o: '2026-03-01T10:00:00.000Z', r: 'a'.repeat(129) }],
+  ])('refuse a forged key with %s (PostgreSQL would fail on it) as a 400 on cursor', (_, key) => {
+    const problem = problemOf(() => list.decode(forged(key)));
+    expect(problem.status).toBe(400);
+    expect(problem.errors).toEqual([{ path: 'cursor', message: expect.any(String) }]);
   });
 });

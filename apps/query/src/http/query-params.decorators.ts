@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsInt, IsString, Max, Min, ValidateBy } from 'class-validator';
-import { parseIsoDateTime } from '@cm/contracts';
+import { EARLIEST_INSTANT_MESSAGE, parseIsoDateTime, parseStorableDateTime } from '@cm/contracts';
 
 type PropertyDecorator = (target: object, property: string) => void;
 
@@ -23,6 +23,15 @@ export const IsIsoDateTimeParam = (): PropertyDecorator =>
         validate: (value) => parseIsoDateTime(value) !== undefined,
         defaultMessage: () =>
           'must be an RFC 3339 date-time with a time zone, e.g. 2026-03-01T00:00:00Z',
+      },
+    }),
+    // Year 0 and the like are valid RFC 3339 but not PostgreSQL timestamps.
+    ValidateBy({
+      name: 'isStorableDateTimeParam',
+      validator: {
+        validate: (value) =>
+          parseIsoDateTime(value) === undefined || parseStorableDateTime(value) !== undefined,
+        defaultMessage: () => EARLIEST_INSTANT_MESSAGE,
       },
     }),
   );

@@ -69,6 +69,8 @@ describe('list query parameters', () => {
     ['from', { from: 'yesterday' }],
     ['from', { from: '2026-02-30T00:00:00Z' }],
     ['to', { to: '2026-03-01T00:00:00' }],
+    ['from', { from: '0000-01-01T00:00:00Z' }],
+    ['to', { to: '1899-12-31T23:59:59Z' }],
     ['to', { from: '2026-03-02T00:00:00Z', to: '2026-03-01T00:00:00Z' }],
     ['actor', { actor: 'Not A Slug' }],
     ['actor', { actor: ['RU', 'UA'] }],
@@ -76,6 +78,15 @@ describe('list query parameters', () => {
     ['party', { party: 'UA' }],
   ])('refuses a bad %s with its path', (path, query) => {
     expect(problemsOf(ActorListQueryDto, query)).toEqual([{ path, message: expect.any(String) }]);
+  });
+
+  it('names the earliest instant when a date is before it', () => {
+    expect(problemsOf(ActorListQueryDto, { from: '0000-01-01T00:00:00Z' })).toEqual([
+      { path: 'from', message: 'must not be before 1900-01-01T00:00:00Z' },
+    ]);
+    expect(parse(ActorListQueryDto, { from: '1900-01-01T00:00:00Z' }).fromDate?.toISOString()).toBe(
+      '1900-01-01T00:00:00.000Z',
+    );
   });
 
   it('names an unknown parameter as such', () => {

@@ -1,4 +1,4 @@
-import { parseIsoDateTime, REPORT_ID_PATTERN } from '@cm/contracts';
+import { parseStorableDateTime, REPORT_ID_PATTERN } from '@cm/contracts';
 import { KeysetCursor } from '../http/keyset-cursor';
 
 /**
@@ -20,7 +20,7 @@ export function reportListCursor(list: string): KeysetCursor<ReportListKey> {
     (key): key is ReportListKey =>
       Object.keys(key).length === 2 &&
       typeof key.o === 'string' &&
-      parseIsoDateTime(key.o) !== undefined &&
+      parseStorableDateTime(key.o) !== undefined &&
       typeof key.r === 'string' &&
       REPORT_ID_PATTERN.test(key.r),
   );

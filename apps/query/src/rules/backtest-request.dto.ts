@@ -1,16 +1,26 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayNotEmpty, IsArray, IsOptional, Matches, ValidateBy } from 'class-validator';
-import { parseIsoDateTime, SLUG_PATTERN } from '@cm/contracts';
+import {
+  EARLIEST_INSTANT,
+  parseIsoDateTime,
+  parseStorableDateTime,
+  SLUG_PATTERN,
+} from '@cm/contracts';
 
 const DATE_TIME_MESSAGE = 'must be an RFC 3339 date-time such as 2025-03-01T00:00:00Z';
+const RANGE_MESSAGE = `must be an RFC 3339 date-time from ${EARLIEST_INSTANT} on`;
 
-/** RFC 3339, as every date of the contract (the contracts' own parser, not Date.parse). */
+/**
+ * RFC 3339, as every date of the contract (the contracts' own parser, not Date.parse), and
+ * not before 1900 (year 0 is no PostgreSQL timestamp).
+ */
 const DateTime = (): PropertyDecorator =>
   ValidateBy({
     name: 'isRfc3339DateTime',
     validator: {
-      validate: (value: unknown) => parseIsoDateTime(value) !== undefined,
-      defaultMessage: () => DATE_TIME_MESSAGE,
+      validate: (value: unknown) => parseStorableDateTime(value) !== undefined,
+      defaultMessage: (args) =>
+        parseIsoDateTime(args?.value) === undefined ? DATE_TIME_MESSAGE : RANGE_MESSAGE,
     },
   });
 

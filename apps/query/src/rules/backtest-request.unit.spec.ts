@@ -79,6 +79,16 @@ describe('validateBacktestRequest', () => {
     ]);
   });
 
+  it('rejects a window before 1900 (year 0 is no PostgreSQL timestamp), naming the bound', () => {
+    expect(errorsOf({ from: '0000-01-01T00:00:00Z' })).toEqual([
+      { path: 'from', message: 'must be an RFC 3339 date-time from 1900-01-01T00:00:00Z on' },
+    ]);
+    expect(errorsOf({ to: '1899-12-31T23:59:59Z' })).toEqual([
+      { path: 'to', message: expect.stringContaining('1900-01-01T00:00:00Z') },
+    ]);
+    expect(validateBacktestRequest({ from: '1900-01-01T00:00:00Z' }).ok).toBe(true);
+  });
+
   it('rejects a body that is not an object', () => {
     for (const body of [[aRule], 'rules', 42]) {
       expect(errorsOf(body)).toEqual([{ path: '', message: 'must be a JSON object' }]);

@@ -40,7 +40,9 @@ export class ReportDto {
 
   @Required()
   @DateTime()
-  @JSONSchema({ description: 'Event time; not after reportedAt + 1 day.' })
+  @JSONSchema({
+    description: 'Event time; from 1900-01-01T00:00:00Z, not after reportedAt + 1 day.',
+  })
   occurredAt: string;
 
   @Optional()
@@ -51,7 +53,8 @@ export class ReportDto {
   @Required()
   @DateTime()
   @JSONSchema({
-    description: 'When the source published it; not in the future (5 minutes of skew allowed).',
+    description:
+      'When the source published it; from 1900-01-01T00:00:00Z, not in the future (5 minutes of skew allowed).',
   })
   reportedAt: string;
 

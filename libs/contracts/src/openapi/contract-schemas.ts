@@ -73,6 +73,9 @@ const CONVERTERS: Record<string, Converter | object> = {
   },
   [CUSTOM_CONSTRAINTS.atMostBest]: { description: 'Not greater than best.' },
   [CUSTOM_CONSTRAINTS.atLeastBest]: { description: 'Not less than best.' },
+  // Not expressible in JSON Schema; the field descriptions and the README say it.
+  [CUSTOM_CONSTRAINTS.storableText]: {},
+  [CUSTOM_CONSTRAINTS.storableInstant]: {},
 };
 
 let cached: Record<string, object> | undefined;

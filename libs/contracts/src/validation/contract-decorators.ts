@@ -22,6 +22,12 @@ import { COUNTRY_CODES, STATE_ACTOR_CODES } from '../country-codes';
 import { REPORT_ID_PATTERN, SLUG_PATTERN } from '../report-vocabulary';
 import { DtoClass, registerNestedField } from './nested-fields';
 import { parseIsoDateTime } from './iso-date-time';
+import {
+  EARLIEST_INSTANT_MESSAGE,
+  isStorableInstant,
+  isStorableText,
+  STORABLE_TEXT_MESSAGE,
+} from './storable-values';
 
 /**
  * The contract's field rules as class-validator decorators, each with a message that reads
@@ -48,6 +54,8 @@ export const CUSTOM_CONSTRAINTS = {
   countryCode: 'isCountryCode',
   atMostBest: 'isAtMostBest',
   atLeastBest: 'isAtLeastBest',
+  storableText: 'isStorableText',
+  storableInstant: 'isStorableInstant',
 } as const;
 
 function rule(
@@ -74,10 +82,19 @@ export const Required = (message = 'is required'): FieldDecorator => IsDefined({
 /** Absent or null: the field is left out of the normalised value. */
 export const Optional = (): FieldDecorator => IsOptional();
 
+/** No NUL, no unpaired surrogate: what PostgreSQL's text and jsonb can hold. */
+const StorableText = (): FieldDecorator =>
+  rule(
+    CUSTOM_CONSTRAINTS.storableText,
+    STORABLE_TEXT_MESSAGE,
+    (value) => typeof value !== 'string' || isStorableText(value),
+  );
+
 export const Text = (maxLength: number): FieldDecorator =>
   all(
     IsString(STRING),
     Length(1, maxLength, { message: `must be 1 to ${maxLength} characters long` }),
+    StorableText(),
     Matches(/\S/, { message: 'must not be blank' }),
   );
 
@@ -124,6 +141,10 @@ export const DateTime = (): FieldDecorator =>
       'must be an RFC 3339 date-time with seconds and a zone, e.g. 2024-12-01T06:00:00Z',
       (value) => parseIsoDateTime(value) !== undefined,
     ),
+    rule(CUSTOM_CONSTRAINTS.storableInstant, EARLIEST_INSTANT_MESSAGE, (value) => {
+      const ms = parseIsoDateTime(value);
+      return ms === undefined || isStorableInstant(ms);
+    }),
   );
 
 export const OneOf = (values: readonly string[]): FieldDecorator =>
@@ -149,6 +170,7 @@ export const HttpUrl = (maxLength: number): FieldDecorator =>
   all(
     IsString(STRING),
     Length(1, maxLength, { message: `must be 1 to ${maxLength} characters long` }),
+    StorableText(),
     IsUrl(
       { protocols: ['http', 'https'], require_protocol: true },
       { message: 'must be an http or https URL' },

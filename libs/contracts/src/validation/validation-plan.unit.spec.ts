@@ -30,6 +30,9 @@ describe('the validation plan against class-validator’s validateSync', () => {
     fc.constant(null),
     fc.constantFrom(-1, 0, 1.5, 7, 1e12, '', '   ', 'XX', 'ru', 'RU', 'EU', 'a'.repeat(300)),
     fc.constantFrom('2024-13-45T00:00:00Z', '2024-11-04', '2024-11-04T00:00:00+02:00'),
+    // What PostgreSQL cannot store: NUL, unpaired surrogates, instants before 1900.
+    fc.constantFrom('a\u0000b', '\ud800', 'x\udc00y', '\ud83d\ude00', '\u0000'),
+    fc.constantFrom('0000-01-01T00:00:00Z', '1899-12-31T23:59:59Z', '1900-01-01T00:00:00Z'),
     fc.constantFrom('deployment', 'casualty', 'ceasefire_violation', 'sanction_demand', 'day'),
     fc.constant(Array.from({ length: 60 }, () => ({ category: 'drone' }))),
     fc.array(fc.anything({ key: keyOf, maxDepth: 2 }), { maxLength: 3 }),

@@ -4,6 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { ApiKeyAuthenticator } from '../auth/api-key-authenticator';
 import { installApiKeyAuthentication } from '../auth/api-key-hook';
@@ -11,8 +12,17 @@ import type { AppConfig } from '../config/app-config';
 import { Metrics } from '../metrics/metrics';
 import { APP_CONFIG } from '../platform.module';
 import { installRateLimit } from './rate-limit';
+import {
+  refuseNonJsonBodies,
+  refuseUnstorableUrlText,
+  sendFrameworkError,
+  writeClientErrorProblem,
+} from './framework-errors';
+import { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH } from './http-limits';
 
-export const BODY_LIMIT_BYTES = 1024 * 1024;
+export { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH } from './http-limits';
+
+type SecurityHook = (request: unknown, response: unknown) => void;
 
 export interface HttpAppOptions {
   title: string;
@@ -41,6 +51,20 @@ export async function createHttpApp(
       clientRequestId(request.headers['x-request-id']) ?? randomUUID(),
     // The problem+json filter answers every error, Fastify's own (bad JSON, 413) included.
     return503OnClosing: true,
+    // Ids of up to 128 characters (and room for composite ones) must reach their routes.
+    maxParamLength: MAX_PARAM_LENGTH,
+    // Answered before Nest's filter can see them: problem+json all the same. This replaces
+    // the adapter's own handler, which first runs Nest's security-header hook (when a
+    // security feature is enabled): it still does, through the adapter.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+      try {
+        (adapter as unknown as { securityHook?: SecurityHook }).securityHook?.(request, reply.raw);
+      } catch {
+        // The request is refused either way.
+      }
+      sendFrameworkError(error, request, reply);
+    },
+    clientErrorHandler: writeClientErrorProblem,
   });
   const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, {
     bufferLogs: options.logger !== false,
@@ -51,6 +75,9 @@ export async function createHttpApp(
   // After the request id hook, so that a 401 carries x-request-id too.
   installApiKeyAuthentication(app.getHttpAdapter().getInstance(), app.get(ApiKeyAuthenticator));
   await installRateLimit(app, app.get<AppConfig>(APP_CONFIG).rateLimitPerMinute);
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', refuseUnstorableUrlText);
+  fastify.addHook('onRequest', refuseNonJsonBodies);
 
   const document = SwaggerModule.createDocument(
     app,
@@ -58,7 +85,13 @@ export async function createHttpApp(
       .setTitle(options.title)
       .setDescription(options.description ?? '')
       .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key from API_KEYS' })
+      .addBearerAuth({
+        type: 'http',
+        scheme: 'bearer',
+        // Nest's default says JWT; ours are opaque keys from API_KEYS.
+        bearerFormat: 'API key',
+        description: 'An API key from API_KEYS',
+      })
       .build(),
   );
   document.components = {

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { BODY_LIMIT_BYTES, MAX_HEADER_BYTES, MAX_PARAM_LENGTH } from './http-limits';
 import { PROBLEM_CONTENT_TYPE, ProblemDetails, ProblemError, problemTypeUri } from './problem';
 
 const TITLES: Record<number, string> = {
@@ -9,9 +10,12 @@ const TITLES: Record<number, string> = {
   404: 'Not found',
   405: 'Method not allowed',
   406: 'Not acceptable',
+  408: 'Request timeout',
   409: 'Conflict',
   413: 'Payload too large',
+  414: 'URI too long',
   415: 'Unsupported media type',
+  431: 'Request header fields too large',
   429: 'Too many requests',
   500: 'Internal server error',
   503: 'Service unavailable',
@@ -23,13 +27,100 @@ const CODES: Record<number, string> = {
   403: 'AUTH.FORBIDDEN',
   404: 'ROUTE.NOT_FOUND',
   405: 'ROUTE.METHOD_NOT_ALLOWED',
+  408: 'REQUEST.TIMEOUT',
   409: 'REQUEST.CONFLICT',
   413: 'REQUEST.TOO_LARGE',
+  414: 'REQUEST.URI_TOO_LONG',
   415: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
   429: 'REQUEST.RATE_LIMITED',
+  431: 'REQUEST.HEADERS_TOO_LARGE',
   500: 'INTERNAL',
   503: 'UNAVAILABLE',
 };
+
+interface FrameworkAnswer {
+  readonly status: number;
+  readonly code: string;
+  readonly detail: string;
+}
+
+/**
+ * Fastify's and Node's own rejections, by their error code: what each is answered. Fastify's
+ * (FST_) come through Nest as an HttpException with the error as its cause, or straight from
+ * the router (see framework-errors.ts); Node's HTTP parser's (HPE_) from the clientError
+ * event, before any request exists.
+ */
+const FRAMEWORK_ERRORS: Record<string, FrameworkAnswer> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    status: 413,
+    code: 'REQUEST.TOO_LARGE',
+    detail: `The request body exceeds the ${BODY_LIMIT_BYTES / 1024 / 1024} MB limit.`,
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: 415,
+    code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+    detail: 'Request bodies must be JSON, sent with content-type: application/json.',
+  },
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    status: 400,
+    code: 'REQUEST.MALFORMED_JSON',
+    detail: 'The request body is not valid JSON.',
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    status: 400,
+    code: 'REQUEST.MALFORMED_JSON',
+    detail: 'The request body is empty but its content-type says JSON.',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    status: 400,
+    code: 'REQUEST.BAD',
+    detail: 'The content-length does not match the body.',
+  },
+  FST_ERR_BAD_URL: {
+    status: 400,
+    code: 'REQUEST.BAD_URL',
+    detail: 'The URL is not valid percent-encoded UTF-8.',
+  },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    status: 414,
+    code: 'REQUEST.URI_TOO_LONG',
+    detail: `A path segment is longer than ${MAX_PARAM_LENGTH} characters.`,
+  },
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    code: 'REQUEST.HEADERS_TOO_LARGE',
+    detail: `The request line and headers exceed ${MAX_HEADER_BYTES / 1024} KB.`,
+  },
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    code: 'REQUEST.TIMEOUT',
+    detail: 'The request did not arrive in time.',
+  },
+};
+
+/** Anything else Node's HTTP parser refuses (a bad method, a broken header line, ...). */
+const NOT_HTTP: FrameworkAnswer = {
+  status: 400,
+  code: 'REQUEST.BAD',
+  detail: 'The request is not valid HTTP/1.1.',
+};
+
+/** The answer to an error of Fastify's or Node's, by its code (see FRAMEWORK_ERRORS). */
+export function frameworkProblem(error: unknown): ProblemDetails {
+  const code = (error as { code?: unknown } | null)?.code;
+  const answer = typeof code === 'string' ? FRAMEWORK_ERRORS[code] : undefined;
+  if (answer !== undefined) return simple(answer.status, answer.code, answer.detail);
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return simple(status, CODES[status] ?? `HTTP.${status}`, http4xxDetail(error));
+  }
+  return simple(NOT_HTTP.status, NOT_HTTP.code, NOT_HTTP.detail);
+}
+
+function http4xxDetail(error: unknown): string {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : '';
+}
 
 /** Fastify's own errors (body parsing, size limit) carry a statusCode and a FST_ code. */
 interface FastifyLikeError {
@@ -76,6 +167,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       };
     }
     if (exception instanceof HttpException) {
+      // Nest wraps Fastify's own 4xx errors (body parsing, media type, size) this way.
+      const cause = exception.cause as { code?: unknown } | undefined;
+      if (typeof cause?.code === 'string' && cause.code in FRAMEWORK_ERRORS) {
+        return frameworkProblem(cause);
+      }
       const status = exception.getStatus();
       const response = exception.getResponse();
       const checks = readinessChecks(response);
@@ -101,8 +197,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       fastifyError.statusCode < 500
     ) {
       const status = fastifyError.statusCode;
-      if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-        return simple(413, 'REQUEST.TOO_LARGE', 'The request body exceeds the 1 MB limit.');
+      if (fastifyError.code !== undefined && fastifyError.code in FRAMEWORK_ERRORS) {
+        return frameworkProblem(fastifyError);
       }
       if (
         status === 400 &&
