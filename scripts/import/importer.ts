@@ -292,12 +292,19 @@ export class Importer {
       if (outcome === 'done') this.stats.retracted++;
     });
     if (!this.options.completeRelease || !this.firstOccurred || !this.lastOccurred) return;
-    const to = new Date(new Date(this.lastOccurred).getTime() + 1).toISOString();
+    // The period the release covers: UCDP GED releases whole calendar years, ACLED exports
+    // a range of days (its first and last event dates are the nearest statement of it).
+    let from = this.firstOccurred;
+    let to = new Date(new Date(this.lastOccurred).getTime() + 1).toISOString();
+    if (this.options.format === 'ucdp-ged') {
+      from = `${from.slice(0, 4)}-01-01T00:00:00.000Z`;
+      to = `${Number(this.lastOccurred.slice(0, 4)) + 1}-01-01T00:00:00.000Z`;
+    }
     const absent: string[] = [];
     for (const theatre of this.theatres) {
       let cursor: string | undefined;
       do {
-        const page = await api.casualtyPage(theatre, { from: this.firstOccurred, to, cursor });
+        const page = await api.casualtyPage(theatre, { from, to, cursor });
         for (const item of page.items) {
           if (!item.reportId.startsWith(prefix) || this.seenReports.has(item.reportId)) continue;
           const sourceId = item.reportId.slice(prefix.length).split(':')[0];
