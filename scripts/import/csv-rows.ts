@@ -8,12 +8,14 @@ export interface CsvRow {
 }
 
 const LINE_BREAKS = /\r\n|\r|\n/g;
-const LEADING_BREAKS = /^(?:\r\n|\r|\n)+/;
 
-function countBreaks(text: string): number {
+/** Line breaks inside a record's quoted fields (CRLF counts once). */
+function breaksInside(fields: string[]): number {
   let count = 0;
-  LINE_BREAKS.lastIndex = 0;
-  while (LINE_BREAKS.exec(text)) count++;
+  for (const field of fields) {
+    if (field.indexOf('\n') < 0 && field.indexOf('\r') < 0) continue;
+    count += field.match(LINE_BREAKS)?.length ?? 0;
+  }
   return count;
 }
 
@@ -22,27 +24,19 @@ function countBreaks(text: string): number {
  * (RFC 4180 quoting, quoted commas and line breaks, a byte-order mark, CRLF or LF) reads the
  * stream in chunks, and the `for await` of the caller is its back-pressure, so memory stays
  * the same whatever the file's size. Rows with too few or too many fields are passed on (the
- * mappers reject them with their line) rather than failing the whole file. csv-parse's own
- * line count goes astray on CRLF inside quotes, so lines are counted from each record's raw
- * text: the breaks before it (skipped empty lines) and inside it.
+ * mappers reject them with their line) rather than failing the whole file. Lines are counted
+ * here, from the line breaks inside each record's fields: csv-parse's own count (`info`)
+ * goes astray on CRLF inside quotes, and its `raw` text costs a sixth of the parsing time.
+ * Empty lines come through as one empty field and are passed over.
  */
 export async function* csvRows(input: Readable): AsyncGenerator<CsvRow> {
-  const parser = input.pipe(
-    parse({
-      bom: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      raw: true,
-    }),
-  );
+  const parser = input.pipe(parse({ bom: true, relax_column_count: true }));
   input.on('error', (error) => parser.destroy(error));
-  let next = 1;
-  for await (const { record, raw } of parser as AsyncIterable<{ record: string[]; raw: string }>) {
-    const leading = LEADING_BREAKS.exec(raw)?.[0] ?? '';
-    const line = next + countBreaks(leading);
-    next += countBreaks(raw);
-    // A file without a final line break ends its last record without one.
-    if (!/[\r\n]$/.test(raw)) next++;
-    yield { line, fields: record };
+  let line = 1;
+  for await (const fields of parser as AsyncIterable<string[]>) {
+    const first = line;
+    line += 1 + breaksInside(fields);
+    if (fields.length === 1 && fields[0] === '') continue;
+    yield { line: first, fields };
   }
 }

@@ -145,29 +145,20 @@ export class Importer {
         continue;
       }
       for (const mapped of result.reports) {
-        this.seenReports.add(mapped.reportId);
-        const validation = validateReport(mapped, { now: now() });
-        if (!validation.ok) {
-          this.stats.invalid++;
-          this.badSources.add(result.sourceId);
-          this.reject({
-            line: row.line,
-            sourceId: result.sourceId,
-            reportId: mapped.reportId,
-            kind: 'invalid',
-            reason: validation.errors.map((error) => `${error.path}: ${error.message}`).join('; '),
-          });
+        if (this.options.completeRelease) this.seenReports.add(mapped.reportId);
+        this.note(mapped);
+        if (this.options.dryRun) {
+          this.check(mapped, row.line, result.sourceId, now());
           continue;
         }
-        const report = validation.value as unknown as MappedReport;
+        // Sent as mapped: the server runs the same validateReport, and an item it refuses
+        // comes back by index with its field paths, reported with this line.
         this.stats.reports++;
-        this.note(report);
-        if (this.options.dryRun) continue;
-        const json = JSON.stringify(report);
+        const json = JSON.stringify(mapped);
         if (this.batch.length > 0 && this.batchBytes + json.length > MAX_BATCH_BYTES) {
           await this.dispatch(inFlight);
         }
-        this.batch.push({ line: row.line, report });
+        this.batch.push({ line: row.line, report: mapped });
         this.batchJson.push(json);
         this.batchBytes += json.length + 1;
         if (this.batch.length >= batchSize) await this.dispatch(inFlight);
@@ -179,6 +170,29 @@ export class Importer {
     if (this.failure) throw this.failure;
     if (!this.options.dryRun) await this.retractions();
     return this.stats;
+  }
+
+  /** `ucdp-ged:123:a` and `acled:UKR1` are of the source's events 123 and UKR1. */
+  private sourceIdOf(reportId: string): string {
+    return reportId.slice(reportIdPrefix(this.options.format).length).split(':')[0];
+  }
+
+  /** A dry run: the contract's validateReport, as the server would answer. */
+  private check(report: MappedReport, line: number, sourceId: string, now: Date): void {
+    const validation = validateReport(report, { now });
+    if (validation.ok) {
+      this.stats.reports++;
+      return;
+    }
+    this.stats.invalid++;
+    this.badSources.add(sourceId);
+    this.reject({
+      line,
+      sourceId,
+      reportId: report.reportId,
+      kind: 'invalid',
+      reason: validation.errors.map((error) => `${error.path}: ${error.message}`).join('; '),
+    });
   }
 
   private note(report: MappedReport): void {
@@ -218,6 +232,7 @@ export class Importer {
       else if (result.status === 'conflict') conflicts.push(item);
       else {
         this.stats.invalid++;
+        this.badSources.add(this.sourceIdOf(item.report.reportId));
         this.reject({
           line: item.line,
           reportId: item.report.reportId,
@@ -307,8 +322,7 @@ export class Importer {
         const page = await api.casualtyPage(theatre, { from, to, cursor });
         for (const item of page.items) {
           if (!item.reportId.startsWith(prefix) || this.seenReports.has(item.reportId)) continue;
-          const sourceId = item.reportId.slice(prefix.length).split(':')[0];
-          if (this.badSources.has(sourceId)) continue;
+          if (this.badSources.has(this.sourceIdOf(item.reportId))) continue;
           absent.push(item.reportId);
         }
         cursor = page.nextCursor ?? undefined;
