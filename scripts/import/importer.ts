@@ -115,6 +115,7 @@ export class Importer {
     const batchSize = Math.min(this.options.batchSize ?? 1000, 1000);
     const inFlight = this.options.inFlight ?? 4;
     const now = this.options.now ?? (() => new Date());
+    if (!this.options.dryRun) await this.options.api!.checkReachable();
     for await (const row of csvRows(this.options.input)) {
       const result = this.mapper.map(row);
       if (result.kind === 'header') continue;

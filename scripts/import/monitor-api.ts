@@ -27,6 +27,11 @@ export class MonitorApi {
     private readonly apiKey?: string,
   ) {}
 
+  /** GET /health/live (no key needed): fails with the sentence before any row is read. */
+  async checkReachable(): Promise<void> {
+    await this.call('GET', '/health/live');
+  }
+
   /** POST /v1/reports/batch with a body already serialised. */
   async fileBatch(body: string): Promise<BatchItemResult[]> {
     const { status, json } = await this.call('POST', '/v1/reports/batch', body);
@@ -95,10 +100,11 @@ export class MonitorApi {
           body,
         });
       } catch (error) {
-        const cause = (error as { cause?: { code?: string } }).cause?.code;
-        if (cause === 'ECONNREFUSED' || cause === 'ENOTFOUND' || attempt >= RETRIES) {
+        const { code, message } =
+          (error as { cause?: { code?: string; message?: string } }).cause ?? {};
+        if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || !code || attempt >= RETRIES) {
           throw new ImportAbort(
-            `The monitor at ${this.baseUrl} cannot be reached (${cause ?? (error as Error).message}); ` +
+            `The monitor at ${this.baseUrl} cannot be reached (${code ?? message ?? (error as Error).message}); ` +
               'start it (npm start) or set MONITOR_URL.',
           );
         }

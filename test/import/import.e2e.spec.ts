@@ -264,6 +264,27 @@ describe('npm run import into a running monitor (real app, real PostgreSQL)', ()
     }, 120_000);
   });
 
+  describe('when it cannot go on', () => {
+    const run = (target: MonitorApi) =>
+      new Importer({
+        format: 'acled',
+        input: createReadStream(fixture('acled-2024-03-08.csv')),
+        mapper: { release: 'ACLED', theatres: TheatreMapping.empty() },
+        api: target,
+      }).run();
+
+    it('says so in a sentence when the monitor cannot be reached or the key is refused', async () => {
+      const closed = new MonitorApi('http://127.0.0.1:1');
+      await expect(run(closed)).rejects.toThrow(
+        /The monitor at http:\/\/127\.0\.0\.1:1 cannot be reached .*set MONITOR_URL/,
+      );
+      await expect(run(new MonitorApi(testApp.baseUrl))).rejects.toThrow(/set API_KEY/);
+      await expect(run(new MonitorApi(testApp.baseUrl, TEST_KEYS.read))).rejects.toThrow(
+        /lacks the role/,
+      );
+    }, 60_000);
+  });
+
   describe('UCDP GED', () => {
     it('files a casualty report per side with the event low and high shared out', async () => {
       const { stats, rejects } = await importFile('ucdp-ged', 'ucdp-ged-25.1.csv', {
