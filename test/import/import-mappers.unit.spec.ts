@@ -400,6 +400,20 @@ describe('helpers', () => {
     expect(countryCodeOfNumeric('x')).toBeUndefined();
   });
 
+  it('reads theatre mappings as JSON or key,theatre CSV, keys without regard to case', () => {
+    const csv = TheatreMapping.fromText(
+      'key,theatre\nUkraine,russia-ukraine\n643,russia-ukraine\n',
+      'csv',
+    );
+    expect(csv.lookup('UKRAINE')).toBe('russia-ukraine');
+    expect(csv.lookup('Syria', '643')).toBe('russia-ukraine');
+    expect(csv.lookup('Syria')).toBeUndefined();
+    expect(() => TheatreMapping.fromText('{"Ukraine": "Not A Slug"}', 'json')).toThrow(
+      /not a slug/,
+    );
+    expect(() => TheatreMapping.fromText('a,b,c\n', 'csv')).toThrow(/two fields/);
+  });
+
   it('makes slugs', () => {
     expect(slugOf('Russia (Soviet Union) - Ukraine')).toBe('russia-ukraine');
     expect(slugOf('Côte d’Ivoire')).toBe('cote-d-ivoire');
