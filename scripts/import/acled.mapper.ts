@@ -189,7 +189,6 @@ export class AcledMapper implements RowMapper {
         kind: 'ngo',
         reliability: 'B',
         credibility: 2,
-        url: 'https://acleddata.com/',
       },
       ...(location ? { location } : {}),
       details: {

@@ -207,7 +207,6 @@ export class UcdpGedMapper implements RowMapper {
         reliability: 'B',
         // event_clarity 1: the event is clearly described; 2: it is an aggregate or unclear.
         credibility: clarity === '2' ? 3 : 2,
-        url: 'https://ucdp.uu.se/',
       },
       ...(location ? { location } : {}),
     };
