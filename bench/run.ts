@@ -8,6 +8,7 @@ import { benchAlerts } from './alerts.bench';
 import { benchBacktest } from './backtest.bench';
 import type { Bench, BenchResult } from './bench-result';
 import { benchEventStore } from './event-store.bench';
+import { benchImport } from './import.bench';
 import { benchIngestHttp } from './ingest-http.bench';
 import { benchKafkaAlerts } from './kafka-alerts.bench';
 import { benchQuery } from './query.bench';
@@ -116,6 +117,20 @@ export const benches: Bench[] = [
       "message's timestamp); CPU per process from /proc, against the whole machine's (other " +
       'work on the machine shows as the difference, and lengthens the tail).',
     run: benchKafkaAlerts,
+  },
+  {
+    key: 'import',
+    name: 'Import of UCDP GED and ACLED files',
+    description:
+      'bench/import.bench.ts: generated CSV files (header row, quoted notes with commas) ' +
+      'imported by the built CLI (dist/scripts/import/run-import.js, defaults: batches of ' +
+      '1000, 4 in flight) in a process of its own into the built monitor (dist/apps/monitor, ' +
+      'projector and alerter in the same process) on an empty store: 200,000 ACLED rows ' +
+      'with fatalities (one report each), the same file again (all duplicates), then ' +
+      '200,000 UCDP GED rows (two or three reports each). Rows/s from the process start ' +
+      "to its exit. The importer's peak RSS (VmHWM, sampled every 20 ms) against a file of " +
+      '20,000 rows imported first.',
+    run: benchImport,
   },
 ];
 
