@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { Logger } from 'nestjs-pino';
 import { Metrics } from '../metrics/metrics';
+import { registerConsole, registerSecurityHeaders } from './web-security';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -15,6 +16,8 @@ export interface HttpAppOptions {
   schemas?: Record<string, object>;
   /** Keep Nest's own logs (tests turn them off). */
   logger?: boolean;
+  /** Serve the analyst console at GET / (the monitor and the query service do). */
+  console?: boolean;
 }
 
 /**
@@ -40,6 +43,8 @@ export async function createHttpApp(
   });
   if (options.logger !== false) app.useLogger(app.get(Logger));
   observeRequestDurations(app);
+  await registerSecurityHeaders(app);
+  if (options.console) await registerConsole(app);
 
   const document = SwaggerModule.createDocument(
     app,
