@@ -27,9 +27,9 @@ export async function buildConsole({ quiet = false } = {}) {
     legalComments: 'none',
     logLevel: quiet ? 'error' : 'warning',
   });
-  copyFileSync(join(here, 'index.html'), join(out, 'index.html'));
+  for (const file of ['index.html', 'favicon.svg']) copyFileSync(join(here, file), join(out, file));
   const sizes = {};
-  for (const file of ['index.html', 'app.js', 'app.css']) {
+  for (const file of ['index.html', 'favicon.svg', 'app.js', 'app.css']) {
     const content = readFileSync(join(out, file));
     const gzipped = gzipSync(content, { level: 9 });
     writeFileSync(join(out, `${file}.gz`), gzipped);

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError, download, getJson, query } from './api';
 import { SeriesChart } from './chart';
 import { estimate, label, num, utc } from './format';
@@ -45,16 +45,20 @@ export function TheatreView({ theatre, refresh }: { theatre: string; refresh: nu
 function useRecordedSpan(refresh: number): { from: number; to: number } | undefined {
   const first = useLoad(
     () =>
-      getJson<{ items: { recordedAt: string }[] }>('/v1/events?limit=1').catch(() => ({
-        items: [],
-      })),
+      getJson<{ items: { recordedAt: string }[] }>('/v1/events?limit=1')
+        .catch(() => ({ items: [] }))
+        .then((page) => ({ page, to: Math.floor(Date.now() / 1000) * 1000 })),
     [refresh],
   );
-  if (first.loading && !first.data) return undefined;
-  const to = Math.floor(Date.now() / 1000) * 1000;
-  const recorded = first.data?.items[0]?.recordedAt;
-  const from = recorded ? Math.floor(Date.parse(recorded) / 1000) * 1000 : to - 30 * 86_400_000;
-  return { from: Math.min(from, to - 1000), to };
+  // Fixed once per load: the right end must not creep on every render, or "live" would
+  // turn into an asOf a moment ago.
+  return useMemo(() => {
+    if (!first.data) return undefined;
+    const { page, to } = first.data;
+    const recorded = page.items[0]?.recordedAt;
+    const from = recorded ? Math.floor(Date.parse(recorded) / 1000) * 1000 : to - 30 * 86_400_000;
+    return { from: Math.min(from, to - 1000), to };
+  }, [first.data]);
 }
 
 function OverviewSection({ theatre, refresh }: { theatre: string; refresh: number }) {

@@ -84,10 +84,21 @@ export async function registerConsole(
     root,
     prefix: '/',
     wildcard: false,
-    index: 'index.html',
+    // gzip copies written by the build, sent to browsers that take gzip.
     preCompressed: true,
+    // @fastify/static without its wildcard does not route `/` to a precompressed index:
+    // the route below does.
+    index: false,
     // The bundle's names do not change between builds: revalidate (ETag) on every load.
     cacheControl: true,
     maxAge: 0,
   });
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.get('/', async (_request, reply) =>
+    (reply as unknown as SendFile).sendFile('index.html'),
+  );
+}
+
+interface SendFile {
+  sendFile(path: string): unknown;
 }
