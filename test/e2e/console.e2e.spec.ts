@@ -56,6 +56,8 @@ describeBrowser('analyst console in headless Chromium', () => {
   const read = () => httpClient(app.baseUrl, TEST_KEYS.read);
   const ingest = () => httpClient(app.baseUrl, TEST_KEYS.both);
   const consoleErrors: string[] = [];
+  /** While a test cuts the network on purpose, Chromium's net:: errors are expected. */
+  let breakingNetwork = false;
   /** Endpoints other branches add; until they exist, the page's 404 for them is expected. */
   const missing = { series: false, streamTokens: false, csv: false };
 
@@ -82,6 +84,7 @@ describeBrowser('analyst console in headless Chromium', () => {
       if (message.type() !== 'error' || !trackErrors) return;
       const url = message.location().url ?? '';
       const expected =
+        (breakingNetwork && message.text().includes('net::ERR_')) ||
         (missing.series && /\/series\?/.test(url)) ||
         (missing.streamTokens && /\/stream-tokens/.test(url));
       if (!expected) consoleErrors.push(`${message.text()} (${url})`);
@@ -353,6 +356,41 @@ describeBrowser('analyst console in headless Chromium', () => {
       .locator(`li.alert[data-alert-id="${alert.alertId}"][data-status="resolved"]`)
       .waitFor();
     await page.getByLabel('Show resolved').uncheck();
+  });
+
+  it('shows "reconnecting" when the stream breaks, and resumes without losing an alert', async () => {
+    await page.goto(`${app.baseUrl}/#/`);
+    await page.locator('[data-stream-state="live"]').waitFor();
+    // Offline, new connections fail; closing the server's sockets breaks the open stream.
+    let raised: any[];
+    breakingNetwork = true;
+    await context.setOffline(true);
+    try {
+      app.app.getHttpServer().closeAllConnections();
+      await page.locator('[data-stream-state="reconnecting"]').waitFor();
+      // Raised while the page is cut off: it must come with the resumed stream (Last-Event-ID),
+      // as the page reads the alert list only once.
+      expect(
+        (
+          await ingest()(
+            'POST',
+            '/v1/reports',
+            aDeploymentReport({ reportId: 'c-offline', theatre: 'offline-story' }),
+          )
+        ).status,
+      ).toBe(201);
+      await caughtUp();
+      raised = (await read()('GET', '/v1/alerts?theatre=offline-story')).body.items;
+      expect(raised.length).toBeGreaterThan(0);
+      await shot('reconnecting');
+    } finally {
+      await context.setOffline(false);
+    }
+    await page.locator('[data-stream-state="live"]').waitFor({ timeout: 60_000 });
+    for (const alert of raised) {
+      await page.locator(`li.alert[data-alert-id="${alert.alertId}"]`).waitFor();
+    }
+    breakingNetwork = false;
   });
 
   it("shows a report's history: versions, correction reasons, retraction", async () => {
