@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { postJson } from './api';
-import { SEVERITY_RANK, label, utc } from './format';
+import { label, utc } from './format';
+import { alertOrder } from './logic';
 import type { Alert } from './types';
 import type { StreamState } from './alert-stream';
 
@@ -21,17 +22,6 @@ export function StreamStatus({ state }: { state: StreamState }) {
     >
       <span class="dot" aria-hidden="true" /> Alerts: {STATE_TEXT[state]}
     </span>
-  );
-}
-
-/** Unresolved first (open before acknowledged), worst first, newest first. */
-export function alertOrder(a: Alert, b: Alert): number {
-  const statusRank = (alert: Alert) =>
-    alert.status === 'open' ? 0 : alert.status === 'acknowledged' ? 1 : 2;
-  return (
-    statusRank(a) - statusRank(b) ||
-    SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
-    b.raisedAt.localeCompare(a.raisedAt)
   );
 }
 

@@ -3,6 +3,7 @@ import { ApiError, download, getJson, query } from './api';
 import { SeriesChart } from './chart';
 import { estimate, label, num, utc } from './format';
 import { useLoad } from './hooks';
+import { sliderStep } from './logic';
 import { ReportMap } from './map';
 import type { Overview, Page, Report, Series } from './types';
 
@@ -15,16 +16,6 @@ const LIST_PATHS = {
 type ReportType = keyof typeof LIST_PATHS;
 /** The map reads at most this many reports of each type. */
 const MAP_LIMIT_PER_TYPE = 1000;
-
-/** Slider steps: the smallest of these that keeps the slider under 1,000 positions. */
-const STEPS_MS = [1000, 60_000, 3_600_000, 86_400_000];
-
-export function sliderStep(rangeMs: number): number {
-  return (
-    STEPS_MS.find((step) => rangeMs / step <= 1000) ??
-    86_400_000 * Math.ceil(rangeMs / 86_400_000 / 1000)
-  );
-}
 
 export function TheatreView({ theatre, refresh }: { theatre: string; refresh: number }) {
   return (

@@ -1,30 +1,8 @@
 import { getJson } from './api';
-import { SEVERITY_RANK, num, utc } from './format';
+import { num, utc } from './format';
+import { byUrgency } from './logic';
 import { useLoad } from './hooks';
-import type { Alert, Severity, TheatreSummary } from './types';
-
-/** Most urgent first: the worst unresolved alert, then how many, then the latest report. */
-export function byUrgency(
-  theatres: TheatreSummary[],
-  alerts: Alert[],
-): (TheatreSummary & { worst?: Severity })[] {
-  const worst = new Map<string, Severity>();
-  for (const alert of alerts) {
-    if (alert.status === 'resolved') continue;
-    const now = worst.get(alert.theatre);
-    if (!now || SEVERITY_RANK[alert.severity] > SEVERITY_RANK[now])
-      worst.set(alert.theatre, alert.severity);
-  }
-  return theatres
-    .map((theatre) => ({ ...theatre, worst: worst.get(theatre.theatre) }))
-    .sort(
-      (a, b) =>
-        (b.worst ? SEVERITY_RANK[b.worst] : 0) - (a.worst ? SEVERITY_RANK[a.worst] : 0) ||
-        b.openAlerts - a.openAlerts ||
-        (b.lastOccurredAt ?? '').localeCompare(a.lastOccurredAt ?? '') ||
-        a.theatre.localeCompare(b.theatre),
-    );
-}
+import type { Alert, TheatreSummary } from './types';
 
 export function TheatresView({ alerts, refresh }: { alerts: Alert[]; refresh: number }) {
   const theatres = useLoad(() => getJson<{ items: TheatreSummary[] }>('/v1/theatres'), [refresh]);
