@@ -6,6 +6,7 @@ import { startEmbeddedPostgres } from '../libs/platform/src/database/embedded-po
 import { runMigrations } from '../libs/platform/src/database/migrate';
 import { benchAlerts } from './alerts.bench';
 import { benchBacktest } from './backtest.bench';
+import { benchConsoleBundle } from './console-bundle.bench';
 import type { Bench, BenchResult } from './bench-result';
 import { benchEventStore } from './event-store.bench';
 import { benchIngestHttp } from './ingest-http.bench';
@@ -116,6 +117,15 @@ export const benches: Bench[] = [
       "message's timestamp); CPU per process from /proc, against the whole machine's (other " +
       'work on the machine shows as the difference, and lengthens the tail).',
     run: benchKafkaAlerts,
+  },
+  {
+    key: 'console',
+    name: 'Analyst console: bundle size',
+    description:
+      'bench/console-bundle.bench.ts: the console built afresh by web/console/build.mjs (esbuild, ' +
+      'minified: Preact, uPlot, d3-geo, topojson-client and the Natural Earth 1:110m outlines of ' +
+      'world-atlas included), each file gzipped at level 9 as the server sends it.',
+    run: benchConsoleBundle,
   },
 ];
 

@@ -414,6 +414,9 @@ describeBrowser('analyst console in headless Chromium', () => {
 
   it('charts casualties and violations by week, or says the server has no series', async () => {
     await page.goto(`${app.baseUrl}/#/theatres/tarn-valley`);
+    await page.locator('.overview[aria-busy="false"] [data-figure="reports-total"]').waitFor();
+    // The README's picture: the top of a theatre beside the live alerts.
+    await page.screenshot({ path: join(SHOTS, 'readme.png') });
     if (missing.series) {
       console.warn('series endpoint absent on this server: checking the page says so instead');
       await page.locator('[data-note="series-unavailable"]').waitFor();

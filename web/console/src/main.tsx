@@ -27,7 +27,9 @@ function useRoute(): Route {
   useEffect(() => {
     const onChange = () => {
       setRoute(parseRoute(location.hash));
-      document.getElementById('main')?.focus();
+      // A new view starts at its top, and keyboard focus moves to it.
+      window.scrollTo(0, 0);
+      document.getElementById('main')?.focus({ preventScroll: true });
     };
     window.addEventListener('hashchange', onChange);
     return () => window.removeEventListener('hashchange', onChange);
