@@ -139,6 +139,12 @@ describeBrowser('analyst console in headless Chromium', () => {
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     const html = await response.text();
     expect(html).not.toMatch(/<script>(?!<\/script>)/);
+    // The build's gzip copy to those who take gzip, the file itself to the others.
+    const plain = await fetch(`${app.baseUrl}/app.js`, {
+      headers: { 'accept-encoding': 'identity' },
+    });
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(await plain.text()).toBe(readFileSync(join(ROOT, 'dist', 'console', 'app.js'), 'utf8'));
     // Unknown paths still reach the API's problem+json 404, not the static files.
     const unknown = await fetch(`${app.baseUrl}/no-such-page`);
     expect(unknown.status).toBe(404);

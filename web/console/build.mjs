@@ -2,8 +2,8 @@
 // a gzip copy of each (served as is to browsers that accept gzip). Run by `npm run build`;
 // prints the sizes so that the bundle budget (300 KB gzipped) stays in sight.
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import process from 'node:process';
 import { gzipSync } from 'node:zlib';
@@ -12,11 +12,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, '..', '..', 'dist', 'console');
 
 export async function buildConsole({ quiet = false } = {}) {
-  rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
-  await build({
+  const result = await build({
     entryPoints: { app: join(here, 'src', 'main.tsx') },
     outdir: out,
+    write: false,
     bundle: true,
     minify: true,
     format: 'esm',
@@ -27,15 +27,24 @@ export async function buildConsole({ quiet = false } = {}) {
     legalComments: 'none',
     logLevel: quiet ? 'error' : 'warning',
   });
-  for (const file of ['index.html', 'favicon.svg']) copyFileSync(join(here, file), join(out, file));
+  const files = new Map(result.outputFiles.map((file) => [basename(file.path), file.contents]));
+  for (const file of ['index.html', 'favicon.svg']) files.set(file, readFileSync(join(here, file)));
   const sizes = {};
-  for (const file of ['index.html', 'favicon.svg', 'app.js', 'app.css']) {
-    const content = readFileSync(join(out, file));
+  for (const [file, content] of files) {
     const gzipped = gzipSync(content, { level: 9 });
-    writeFileSync(join(out, `${file}.gz`), gzipped);
+    // Each file replaced whole (written aside, then renamed): tests build while a server
+    // serves this folder, and a reader must never see a file missing or half written.
+    replace(join(out, file), content);
+    replace(join(out, `${file}.gz`), gzipped);
     sizes[file] = { bytes: content.length, gzipped: gzipped.length };
   }
   return sizes;
+}
+
+function replace(path, content) {
+  const aside = `${path}.${process.pid}.tmp`;
+  writeFileSync(aside, content);
+  renameSync(aside, path);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
