@@ -1,4 +1,5 @@
 import { AlerterService } from '@cm/alerter';
+import { ProjectorService } from '@cm/projector';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -61,8 +62,12 @@ describeBrowser('analyst console in headless Chromium', () => {
   /** Endpoints other branches add; until they exist, the page's 404 for them is expected. */
   const missing = { series: false, streamTokens: false, csv: false };
 
+  /** The read models and the alerts have seen every stored event. */
   async function caughtUp(): Promise<void> {
-    await app.app.get(AlerterService).waitUntilCaughtUp();
+    const projector = app.app.get(ProjectorService).current();
+    if (!projector) throw new Error('the projector is not running in the test app');
+    await projector.waitUntilCaughtUp(undefined, 30_000);
+    await app.app.get(AlerterService).waitUntilCaughtUp(undefined, 30_000);
   }
 
   async function shot(name: string): Promise<void> {
@@ -451,11 +456,14 @@ describeBrowser('analyst console in headless Chromium', () => {
     const probe = await read()('GET', `/v1/theatres/${MAP_THEATRE}/deployments`, undefined, {
       accept: 'text/csv',
     });
+    await page.goto(`${app.baseUrl}/#/theatres/${MAP_THEATRE}`);
     if (!(probe.headers.get('content-type') ?? '').includes('text/csv')) {
       console.warn('export check skipped: this server does not answer text/csv on report lists');
+      // The page says so rather than saving JSON under a .csv name.
+      await page.locator('button[data-export="csv"]').click();
+      await page.getByText('this server does not export text/csv').waitFor();
       return;
     }
-    await page.goto(`${app.baseUrl}/#/theatres/${MAP_THEATRE}`);
     for (const [kind, accept] of [
       ['csv', 'text/csv'],
       ['geojson', 'application/geo+json'],

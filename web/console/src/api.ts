@@ -92,6 +92,11 @@ export function query(params: Record<string, string | number | undefined>): stri
  */
 export async function download(path: string, accept: string, filename: string): Promise<void> {
   const response = await call(path, { headers: { accept } });
+  // A server without the export answers JSON whatever was asked: say so, save nothing.
+  const type = response.headers.get('content-type') ?? '';
+  if (!type.startsWith(accept)) {
+    throw new Error(`this server does not export ${accept} (it answered ${type || 'no type'})`);
+  }
   const blob = await response.blob();
   const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
