@@ -6,6 +6,7 @@ import { startEmbeddedPostgres } from '../libs/platform/src/database/embedded-po
 import { runMigrations } from '../libs/platform/src/database/migrate';
 import { benchAlerts } from './alerts.bench';
 import { benchBacktest } from './backtest.bench';
+import { benchConsoleBundle } from './console-bundle.bench';
 import type { Bench, BenchResult } from './bench-result';
 import { benchEventStore } from './event-store.bench';
 import { benchImport } from './import.bench';
@@ -131,6 +132,15 @@ export const benches: Bench[] = [
       "to its exit. The importer's peak RSS (VmHWM, sampled every 20 ms) against a file of " +
       '20,000 rows imported first.',
     run: benchImport,
+  },
+  {
+    key: 'console',
+    name: 'Analyst console: bundle size',
+    description:
+      'bench/console-bundle.bench.ts: the console built afresh by web/console/build.mjs (esbuild, ' +
+      'minified: Preact, uPlot, d3-geo, topojson-client and the Natural Earth 1:110m outlines of ' +
+      'world-atlas included), each file gzipped at level 9 as the server sends it.',
+    run: benchConsoleBundle,
   },
 ];
 

@@ -59,7 +59,7 @@ export async function startTestApp(
       serviceName: 'monitor-test',
       clock: options.clock,
     }),
-    { title: 'test', logger: false, schemas: contractSchemas() },
+    { title: 'test', logger: false, schemas: contractSchemas(), console: true },
   );
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address();

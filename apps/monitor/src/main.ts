@@ -9,6 +9,7 @@ void runService({
     title: 'Conflict monitor',
     description: 'Reports in, read models and escalation alerts out. See CONTRACT.md.',
     schemas: contractSchemas(),
+    console: true,
   },
   rootModule: ({ config, database }) =>
     MonitorModule.register({ config, databaseUrl: database.url, serviceName: 'monitor' }),

@@ -6,7 +6,7 @@ import { QueryModule } from './query.module';
 /** The query service alone (distributed mode): reads over REST, no writes. */
 void runService({
   name: 'query',
-  http: { title: 'Conflict monitor: query', schemas: contractSchemas() },
+  http: { title: 'Conflict monitor: query', schemas: contractSchemas(), console: true },
   rootModule: ({ config, database }) => ({
     module: class QueryAppModule {},
     imports: [

@@ -19,6 +19,7 @@ import {
   writeClientErrorProblem,
 } from './framework-errors';
 import { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH } from './http-limits';
+import { registerConsole, registerSecurityHeaders } from './web-security';
 
 export { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH } from './http-limits';
 
@@ -31,6 +32,8 @@ export interface HttpAppOptions {
   schemas?: Record<string, object>;
   /** Keep Nest's own logs (tests turn them off). */
   logger?: boolean;
+  /** Serve the analyst console at GET / (the monitor and the query service do). */
+  console?: boolean;
 }
 
 /**
@@ -78,6 +81,8 @@ export async function createHttpApp(
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', refuseUnstorableUrlText);
   fastify.addHook('onRequest', refuseNonJsonBodies);
+  await registerSecurityHeaders(app);
+  if (options.console) await registerConsole(app);
 
   const document = SwaggerModule.createDocument(
     app,
