@@ -1,4 +1,4 @@
-import type { DynamicModule } from '@nestjs/common';
+import { Logger as NestLogger, type DynamicModule } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino, { type Logger } from 'pino';
 import { AppConfig, ConfigError, configuredRulesDir, loadConfig } from '../config/app-config';
@@ -168,6 +168,25 @@ function startupSentence(error: unknown, config: AppConfig): string | undefined 
  * JSON lines those become multi-line dumps. Send them through the log instead.
  */
 function routeConsoleToLog(log: Logger): void {
+  // Nest's own start-up lines (and a failed start's) until the app's logger takes over.
+  const nest =
+    (level: 'error' | 'warn' | 'info' | 'debug') =>
+    (...parts: unknown[]): void => {
+      // Nest passes (message, context); kafkajs through Nest (details, message).
+      const texts = parts.filter((part): part is string => typeof part === 'string');
+      const first = parts[0];
+      const details =
+        first instanceof Error ? { err: first } : typeof first === 'object' && first ? first : {};
+      log[level](details, texts.length > 1 ? `${texts[1]}: ${texts[0]}` : (texts[0] ?? ''));
+    };
+  NestLogger.overrideLogger({
+    log: nest('info'),
+    error: nest('error'),
+    warn: nest('warn'),
+    debug: nest('debug'),
+    verbose: nest('debug'),
+    fatal: nest('error'),
+  });
   const forward =
     (level: 'error' | 'warn' | 'info') =>
     (...args: unknown[]): void => {
