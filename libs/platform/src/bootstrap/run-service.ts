@@ -76,7 +76,9 @@ export async function runService(definition: ServiceDefinition): Promise<void> {
     bootLog.info('stopped');
     exit(code);
   };
-  const supervise = (event: SupervisionEvent): void => {
+  const supervise = (event: SupervisionEvent): boolean => {
+    // A Ctrl-C in a terminal reaches the postmaster too, which may go before we stop it.
+    if (stopping) return false;
     if (event.kind === 'crashed') {
       bootLog.error(event, 'the embedded PostgreSQL died; restarting it');
     } else if (event.kind === 'restarted') {
@@ -85,6 +87,7 @@ export async function runService(definition: ServiceDefinition): Promise<void> {
       bootLog.fatal(event, 'the embedded PostgreSQL cannot be restarted; exiting');
       void stop('embedded PostgreSQL lost', 1);
     }
+    return true;
   };
 
   try {

@@ -24,7 +24,7 @@ export interface ResolvedDatabase {
 export async function resolveDatabase(
   config: AppConfig,
   log: (message: string) => void,
-  options: { supervise?: (event: SupervisionEvent) => void } = {},
+  options: { supervise?: (event: SupervisionEvent) => boolean | void } = {},
 ): Promise<ResolvedDatabase> {
   if (config.databaseUrl) {
     let migrationsApplied: string[];

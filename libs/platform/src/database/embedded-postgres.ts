@@ -26,7 +26,8 @@ export interface EmbeddedDatabaseOptions {
    * dead cluster stays dead (throwaway test clusters).
    */
   supervise?: {
-    onEvent: (event: SupervisionEvent) => void;
+    /** Returning false to 'crashed' declines the restart. */
+    onEvent: (event: SupervisionEvent) => boolean | void;
     restartAttempts?: number;
     /** First back-off, doubled per attempt (1 s). */
     initialDelayMs?: number;
@@ -104,7 +105,9 @@ export async function startEmbeddedPostgres(
     watched?.once('exit', (code, signal) => {
       if (child === watched) child = undefined;
       if (stopped || !options.supervise) return;
-      options.supervise.onEvent({ kind: 'crashed', pid: watched.pid, code, signal });
+      const event = { kind: 'crashed', pid: watched.pid, code, signal } as const;
+      // false: the owner is stopping anyway (Ctrl-C in a terminal reaches postgres too).
+      if (options.supervise.onEvent(event) === false) return;
       void restart();
     });
   };
