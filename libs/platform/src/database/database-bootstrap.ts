@@ -47,6 +47,7 @@ export async function resolveDatabase(
   try {
     cluster = await startEmbeddedPostgres({
       dataDir,
+      stopOrphanedPostmaster: true, // we hold DATA_DIR's lock
       ...(options.supervise ? { supervise: { onEvent: options.supervise } } : {}),
     });
   } catch (error) {

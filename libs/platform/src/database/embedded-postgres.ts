@@ -19,6 +19,12 @@ export interface EmbeddedDatabaseOptions {
   settings?: Record<string, string>;
   onLog?: (message: string) => void;
   /**
+   * Stop a postmaster still running on this data directory first (one left by a process
+   * killed with kill -9). Only for a caller that holds the directory's lock, so that the
+   * postmaster cannot belong to a live owner.
+   */
+  stopOrphanedPostmaster?: boolean;
+  /**
    * Supervision: when the postgres process dies without being asked to stop, it is started
    * again on the same port and data directory (PostgreSQL replays its WAL on start), with
    * back-off, `restartAttempts` times. `onEvent` hears 'crashed', 'restarted' and, once every
@@ -93,7 +99,7 @@ export async function startEmbeddedPostgres(
     assertReachableByPostgresUser(dataDir, 'DATA_DIR');
     await cluster.initialise();
   }
-  await stopOrphanedPostmaster(dataDir, options.onLog);
+  if (options.stopOrphanedPostmaster) await stopOrphanedPostmaster(dataDir, options.onLog);
   await startCluster(cluster);
   const handle = cluster as unknown as ClusterWithProcess;
   let stopped = false;
