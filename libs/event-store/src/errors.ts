@@ -61,7 +61,8 @@ export class UnstorableEventError extends Error {
  * item by item against a database that is down would only multiply the load on it.
  */
 export function isItemError(error: unknown): boolean {
-  if (error instanceof TypeError) return true; // BigInt, circular structure
+  // JSON.stringify's refusals only: any other TypeError is a bug, not the item's content.
+  if (error instanceof TypeError) return /BigInt|circular/i.test(error.message);
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return false;
   if (code === '23505') return false;
