@@ -52,7 +52,8 @@ export class AppendCoalescer {
           (outcomes) => batch.forEach((entry, index) => entry.resolve(outcomes[index])),
           // An item PostgreSQL refuses comes back as its own 'rejected' outcome (appendBatch
           // isolates it), so what lands here is a failure of the transaction itself (the
-          // database down): it fails every caller in it, and none of their items was stored.
+          // database down): it fails every caller in it. Their items were not stored, unless
+          // the connection broke after the commit; a resend is then a duplicate.
           (error: unknown) => batch.forEach((entry) => entry.reject(error)),
         )
         .finally(() => {
