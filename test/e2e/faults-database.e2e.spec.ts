@@ -115,6 +115,15 @@ describe('faults with DATABASE_URL', () => {
       const expected = contractAlerts(backtest(rules, await readAllEvents(db.pool)));
       expect(expected.length).toBeGreaterThan(0);
       expect(contractAlerts(await storedAlerts(db.pool))).toEqual(expected);
+      // And as a user checks it: the backtest call over the stored reports.
+      const answer = await fetch(`${current.baseUrl}/v1/rules/backtest`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(answer.status).toBe(200);
+      const backtested = (await answer.json()) as { items: Parameters<typeof contractAlerts>[0] };
+      expect(contractAlerts(backtested.items)).toEqual(expected);
       current.child.kill('SIGTERM');
       await current.exited();
     }, 110_000);
