@@ -190,5 +190,48 @@ describe('the monitor on its embedded PostgreSQL, started and stopped as users d
       expect(existsSync(join(dataDir, 'monitor.pid'))).toBe(false);
       expect(first.output()).not.toMatch(/^\s+at /m);
     }, 60_000);
+
+    it('Ctrl-C in a terminal (SIGINT to the whole process group, database included) prints only JSON', async () => {
+      const child = spawn(process.execPath, [join(built.dir, 'apps/monitor/src/main.js')], {
+        cwd: root,
+        env: {
+          PATH: process.env.PATH,
+          NODE_PATH: join(root, 'node_modules'),
+          HOST: '127.0.0.1',
+          PORT: '0',
+          ...embedded,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true, // its own process group, as a terminal's foreground job
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+      try {
+        await until('serving', () => /is serving (http:\/\/\S+)/.test(output), 90_000);
+        const baseUrl = /is serving (http:\/\/\S+)/.exec(output)![1];
+        const load = startLoad(() => baseUrl, { prefix: 'ctrlc', clients: 4 });
+        await until('some acknowledged', () => load.figures.acknowledged.length >= 20, 60_000);
+        process.kill(-child.pid!, 'SIGINT');
+        expect(await exited).toBe(0);
+        await load.stop();
+      } finally {
+        if (child.exitCode === null && child.signalCode === null)
+          process.kill(-child.pid!, 'SIGKILL');
+      }
+      const notJson = output
+        .split('\n')
+        .filter((line) => line.trim() !== '' && !line.includes('is serving'))
+        .filter((line) => {
+          try {
+            JSON.parse(line);
+            return false;
+          } catch {
+            return true;
+          }
+        });
+      expect(notJson).toEqual([]);
+    }, 120_000);
   });
 });
