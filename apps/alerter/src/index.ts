@@ -5,6 +5,7 @@ export type { AlerterOptions } from './alerter';
 export { ACTIVE_RULES, ActiveRulesModule } from './rules/active-rules.module';
 export type { ActiveRules } from './rules/active-rules.module';
 export { loadRulesDirectory, RulesDirectoryError } from './rules/rules-directory';
+export { checkRulesConfig } from './rules/rules-config-check';
 export {
   ALERT_SELECT,
   ALERTS_CHANNEL,

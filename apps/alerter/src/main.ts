@@ -1,9 +1,11 @@
 import 'reflect-metadata';
+import { checkRulesConfig } from './rules/rules-config-check';
 import { PlatformModule, runService } from '@cm/platform';
 import { AlerterModule } from './alerter.module';
 
 /** The alerter alone (distributed mode): health and metrics over HTTP, no API. */
 void runService({
+  checkConfig: checkRulesConfig,
   name: 'alerter',
   http: { title: 'Conflict monitor: alerter' },
   rootModule: ({ config, database }) => ({

@@ -1,9 +1,11 @@
 import 'reflect-metadata';
+import { checkRulesConfig } from '@cm/alerter';
 import { contractSchemas } from '@cm/contracts';
 import { runService } from '@cm/platform';
 import { MonitorModule } from './monitor.module';
 
 void runService({
+  checkConfig: checkRulesConfig,
   name: 'conflict-monitor',
   http: {
     title: 'Conflict monitor',

@@ -14,7 +14,8 @@ export interface AppendCoalescerOptions {
  * `appendBatch`, one transaction for all of them. Nothing waits on a timer: an item that
  * finds a free slot goes at once, so a lone request pays no extra latency; under load the
  * queue forms by itself and each commit (and its WAL flush) carries many reports.
- * Each caller still gets its own outcome: created, duplicate or conflict.
+ * Each caller still gets its own outcome: created, duplicate, conflict, or rejected when
+ * its own content cannot be stored (the others of its transaction are stored regardless).
  */
 export class AppendCoalescer {
   private readonly maxBatch: number;
@@ -49,8 +50,10 @@ export class AppendCoalescer {
         .appendBatch(batch.map((entry) => entry.item))
         .then(
           (outcomes) => batch.forEach((entry, index) => entry.resolve(outcomes[index])),
-          // A failure of the transaction itself (database down) fails every caller in it;
-          // none of their items was stored.
+          // An item PostgreSQL refuses comes back as its own 'rejected' outcome (appendBatch
+          // isolates it), so what lands here is a failure of the transaction itself (the
+          // database down): it fails every caller in it. Their items were not stored, unless
+          // the connection broke after the commit; a resend is then a duplicate.
           (error: unknown) => batch.forEach((entry) => entry.reject(error)),
         )
         .finally(() => {

@@ -15,7 +15,13 @@ export { START, compareCheckpoints } from './checkpoint';
 export type { Checkpoint } from './checkpoint';
 export { AppendCoalescer } from './append-coalescer';
 export type { AppendCoalescerOptions } from './append-coalescer';
-export { ConcurrencyError, IdempotencyConflictError, UnknownPositionError } from './errors';
+export {
+  ConcurrencyError,
+  IdempotencyConflictError,
+  isItemError,
+  UnknownPositionError,
+  UnstorableEventError,
+} from './errors';
 export { uuidV7 } from './event-id';
 export type {
   AppendOptions,

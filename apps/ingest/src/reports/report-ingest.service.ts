@@ -17,6 +17,7 @@ import {
   ConcurrencyError,
   NewEvent,
   PostgresEventStore,
+  UnstorableEventError,
 } from '@cm/event-store';
 import { CLOCK, Clock, Metrics, ProblemError, Provenance } from '@cm/platform';
 import {
@@ -75,6 +76,10 @@ export class ReportIngestService {
       expectedVersion: 'no_stream',
       idempotency: { key: report.reportId, contentHash: contentHash(report) },
     });
+    if (outcome.status === 'rejected') {
+      this.metrics.reportsIngested.inc({ outcome: 'invalid' });
+      throw unstorableProblem(outcome.error);
+    }
     this.metrics.reportsIngested.inc({ outcome: outcome.status });
     if (outcome.status === 'conflict') {
       throw ProblemError.conflict(
@@ -123,7 +128,14 @@ export class ReportIngestService {
           );
     outcomes.forEach((outcome, i) => {
       const { index, report } = valid[i];
-      if (outcome.status === 'conflict') {
+      if (outcome.status === 'rejected') {
+        results[index] = {
+          index,
+          reportId: report.reportId,
+          status: 'invalid',
+          errors: [{ path: `reports.${index}`, message: unstorableMessage(outcome.error) }],
+        };
+      } else if (outcome.status === 'conflict') {
         results[index] = {
           index,
           reportId: report.reportId,
@@ -223,6 +235,7 @@ export class ReportIngestService {
       );
       return { reportId: state.reportId, version: result.nextExpectedVersion };
     } catch (error) {
+      if (error instanceof UnstorableEventError) throw unstorableProblem(error);
       if (error instanceof ConcurrencyError) {
         throw ProblemError.conflict(
           'REPORT.STALE_VERSION',
@@ -293,6 +306,18 @@ function rawReportId(item: unknown): string | null {
 
 function notFound(reportId: string): ProblemError {
   return ProblemError.notFound('REPORT.NOT_FOUND', `No report with id "${reportId}".`);
+}
+
+/**
+ * The store refused the content itself (validation lets through something PostgreSQL
+ * cannot keep): the sender's data, so a 400 for that request alone, with the reason.
+ */
+function unstorableProblem(error: UnstorableEventError): ProblemError {
+  return new ProblemError(400, 'REPORT.UNSTORABLE', 'Invalid request', unstorableMessage(error));
+}
+
+function unstorableMessage(error: UnstorableEventError): string {
+  return `contains a value the store cannot keep (${error.message.replace(/^.*?: /, '')})`;
 }
 
 function decisionProblem(error: ReportDecisionError): ProblemError {

@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { ApiKey, parseApiKeys } from '../auth/api-keys';
 
@@ -56,7 +57,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
   };
   const integer = (name: string, fallback: number, min: number, max: number): number => {
     const raw = text(name);
-    if (raw === undefined) return fallback;
+    if (raw === undefined) {
+      // `PORT=` is a mistake more often than a wish for the default: say so.
+      if (env[name] !== undefined) problem(name, `is set but empty; unset it for ${fallback}`);
+      return fallback;
+    }
     const value = Number(raw);
     if (!/^\d+$/.test(raw) || value < min || value > max) {
       problem(name, `must be an integer from ${min} to ${max}, got "${raw}"`);
@@ -119,7 +124,20 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
 
   const absolute = (path: string): string => (isAbsolute(path) ? path : resolve(cwd, path));
   const dataDir = absolute(text('DATA_DIR') ?? '.data');
-  const rulesDir = absolute(text('RULES_DIR') ?? 'infra/rules');
+  const rulesDir = configuredRulesDir(env, cwd);
+  const kind = (path: string): 'file' | 'directory' | 'absent' => {
+    try {
+      return statSync(path).isDirectory() ? 'directory' : 'file';
+    } catch {
+      return 'absent';
+    }
+  };
+  if (kind(dataDir) === 'file') {
+    problem('DATA_DIR', `is "${dataDir}", a file; it must be a directory (created when absent)`);
+  }
+  if (text('RULES_DIR') !== undefined && kind(rulesDir) !== 'directory') {
+    problem('RULES_DIR', `is "${rulesDir}", which is not a directory of rule files`);
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -151,4 +169,10 @@ export function isLoopback(host: string): boolean {
   if (family === 4) return LOOPBACK.check(host, 'ipv4');
   if (family === 6) return LOOPBACK.check(host, 'ipv6');
   return false;
+}
+
+/** RULES_DIR made absolute (default infra/rules), also when other variables are wrong. */
+export function configuredRulesDir(env: Env = process.env, cwd = process.cwd()): string {
+  const raw = env.RULES_DIR?.trim() || 'infra/rules';
+  return isAbsolute(raw) ? raw : resolve(cwd, raw);
 }

@@ -85,3 +85,24 @@ describe('loadConfig', () => {
     expect(() => load({ PORT: 'x', LOG_LEVEL: 'y' })).toThrow(/PORT[\s\S]*LOG_LEVEL/);
   });
 });
+
+describe('loadConfig: mistakes found on disk and empty values', () => {
+  it('names PORT set but empty, a DATA_DIR that is a file and a missing RULES_DIR, together', () => {
+    let error: unknown;
+    try {
+      loadConfig(
+        { PORT: '', DATA_DIR: __filename, RULES_DIR: '/nonexistent/rules', LOG_LEVEL: 'verbose' },
+        '/srv/monitor',
+      );
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems.map((p) => p.variable).sort()).toEqual([
+      'DATA_DIR',
+      'LOG_LEVEL',
+      'PORT',
+      'RULES_DIR',
+    ]);
+  });
+});

@@ -1,7 +1,10 @@
 import { join } from 'node:path';
 import { Client } from 'pg';
 import type { AppConfig } from '../config/app-config';
-import { startEmbeddedPostgres } from './embedded-postgres';
+import { StartupError } from '../bootstrap/startup-error';
+import { lockDataDir } from './data-dir-lock';
+import { isDatabaseUnavailable } from './database-errors';
+import { startEmbeddedPostgres, type SupervisionEvent } from './embedded-postgres';
 import { runMigrations } from './migrate';
 
 export const EMBEDDED_DATABASE_NAME = 'conflict_monitor';
@@ -21,14 +24,43 @@ export interface ResolvedDatabase {
 export async function resolveDatabase(
   config: AppConfig,
   log: (message: string) => void,
+  options: { supervise?: (event: SupervisionEvent) => boolean | void } = {},
 ): Promise<ResolvedDatabase> {
   if (config.databaseUrl) {
-    const migrationsApplied = await runMigrations(config.databaseUrl);
+    let migrationsApplied: string[];
+    try {
+      migrationsApplied = await runMigrations(config.databaseUrl);
+    } catch (error) {
+      // Down, unreachable, or refusing us (class 28: credentials, 3D000: no such database).
+      const code = String((error as { code?: unknown })?.code ?? '');
+      if (!isDatabaseUnavailable(error) && !/^(28|3D)/.test(code)) throw error;
+      throw new StartupError(
+        `Cannot reach the database of DATABASE_URL (${describeUrl(config.databaseUrl)}): ${reasonOf(error)}.`,
+      );
+    }
     return { url: config.databaseUrl, embedded: false, migrationsApplied, stop: async () => {} };
   }
+  const release = lockDataDir(config.dataDir);
   const dataDir = join(config.dataDir, 'postgres');
   log(`DATABASE_URL is unset: starting the embedded PostgreSQL in ${dataDir}`);
-  const cluster = await startEmbeddedPostgres({ dataDir });
+  let cluster: Awaited<ReturnType<typeof startEmbeddedPostgres>>;
+  try {
+    cluster = await startEmbeddedPostgres({
+      dataDir,
+      stopOrphanedPostmaster: true, // we hold DATA_DIR's lock
+      ...(options.supervise ? { supervise: { onEvent: options.supervise } } : {}),
+    });
+  } catch (error) {
+    release();
+    throw error;
+  }
+  const stop = async (): Promise<void> => {
+    try {
+      await cluster.stop();
+    } finally {
+      release();
+    }
+  };
   try {
     const admin = new Client({ connectionString: cluster.url });
     await admin.connect();
@@ -43,9 +75,27 @@ export async function resolveDatabase(
     const url = new URL(cluster.url);
     url.pathname = `/${EMBEDDED_DATABASE_NAME}`;
     const migrationsApplied = await runMigrations(url.toString());
-    return { url: url.toString(), embedded: true, migrationsApplied, stop: () => cluster.stop() };
+    return { url: url.toString(), embedded: true, migrationsApplied, stop };
   } catch (error) {
-    await cluster.stop();
+    await stop();
     throw error;
   }
+}
+
+/** host:port/database, never the password. */
+function describeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
+  } catch {
+    return 'unparsable URL';
+  }
+}
+
+function reasonOf(error: unknown): string {
+  const inner =
+    error instanceof AggregateError && error.errors.length > 0 ? error.errors[0] : error;
+  const code = (inner as { code?: unknown })?.code;
+  const message = inner instanceof Error ? inner.message : String(inner);
+  return typeof code === 'string' && !message.includes(code) ? `${code} ${message}` : message;
 }

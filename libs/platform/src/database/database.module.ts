@@ -30,6 +30,13 @@ export class DatabaseModule implements OnApplicationShutdown {
             // An idle client losing its connection must not crash the process; the pool
             // replaces it on the next checkout.
             pool.on('error', () => undefined);
+            // A checked-out client has no listener of the pool's: one whose backend is
+            // terminated between two statements (an administrator, a failover, the server
+            // restarting) would emit an unhandled 'error' and end the process. Its holder
+            // sees the failure on its next statement instead, and the pool drops it.
+            pool.on('connect', (client) => {
+              client.on('error', () => undefined);
+            });
             return pool;
           },
         },

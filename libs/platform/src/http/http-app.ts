@@ -72,6 +72,9 @@ export async function createHttpApp(
   const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, {
     bufferLogs: options.logger !== false,
     logger: options.logger === false ? false : undefined,
+    // A failed start-up must reach runService, which says why in one sentence; Nest's
+    // default prints the error with its stack and exits by itself.
+    abortOnError: false,
   });
   if (options.logger !== false) app.useLogger(app.get(Logger));
   observeRequestDurations(app);

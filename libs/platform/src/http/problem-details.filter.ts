@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BODY_LIMIT_BYTES, MAX_HEADER_BYTES, MAX_PARAM_LENGTH } from './http-limits';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../database/database-errors';
 import { PROBLEM_CONTENT_TYPE, ProblemDetails, ProblemError, problemTypeUri } from './problem';
 
 const TITLES: Record<number, string> = {
@@ -142,7 +143,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const reply = context.getResponse<FastifyReply>();
     const request = context.getRequest<FastifyRequest>();
     const problem = this.toProblem(exception);
-    if (problem.checks) {
+    if (problem.code === 'DATABASE.UNAVAILABLE') {
+      // An outage, not a bug: one line per request, without the stack.
+      this.logger.warn(
+        { err: errorMessage(exception), requestId: request?.id, url: request?.url },
+        'database unavailable',
+      );
+      void reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+    } else if (problem.checks) {
       // Not ready (a dependency is down): the probe's business, not an error of ours.
       this.logger.warn({ checks: problem.checks, url: request?.url }, 'not ready');
     } else if (problem.status >= 500) {
@@ -208,6 +216,13 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       }
       return simple(status, CODES[status] ?? `HTTP.${status}`, fastifyError.message ?? '');
     }
+    if (isDatabaseUnavailable(exception)) {
+      return simple(
+        503,
+        'DATABASE.UNAVAILABLE',
+        `The database cannot be reached right now; try again in ${DATABASE_RETRY_AFTER_SECONDS} s.`,
+      );
+    }
     return simple(500, 'INTERNAL', 'An unexpected error occurred; it has been logged.');
   }
 }
@@ -218,6 +233,10 @@ function readinessChecks(response: unknown): ProblemDetails['checks'] | undefine
   const { status, details } = response as { status?: unknown; details?: unknown };
   if (status !== 'error' || typeof details !== 'object' || details === null) return undefined;
   return details as ProblemDetails['checks'];
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function simple(status: number, code: string, detail: string): ProblemDetails {
