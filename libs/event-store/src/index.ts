@@ -28,5 +28,40 @@ export type {
 } from './event-store.types';
 export { PostgresEventStore } from './postgres-event-store';
 export type { AppendBatchOutcome, PostgresEventStoreOptions } from './postgres-event-store';
-export { loadCheckpoint, saveCheckpoint, startSubscription } from './subscription';
-export type { Subscription, SubscriptionOptions } from './subscription';
+export {
+  describeParked,
+  describeSubscriptionFailure,
+  loadCheckpoint,
+  saveCheckpoint,
+  startSubscription,
+} from './subscription';
+export type {
+  ParkedNotice,
+  Subscription,
+  SubscriptionFailureContext,
+  SubscriptionOptions,
+} from './subscription';
+export {
+  TransientError,
+  countParkedEvents,
+  describeEvent,
+  discardParkedEvent,
+  findParkedEvent,
+  handleOrPark,
+  isConnectionError,
+  isTransientFailure,
+  listParkedEvents,
+  recordParkedEvent,
+  requestParkedRetry,
+  retryRequests,
+  settleRetryFailed,
+  settleRetrySucceeded,
+  summarizeFailure,
+} from './parking';
+export type {
+  FailureSummary,
+  HandleOrParkOptions,
+  HandlingFailure,
+  ParkedEvent,
+  ParkingRecord,
+} from './parking';
