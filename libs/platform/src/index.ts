@@ -12,6 +12,7 @@ export * from './http/http-app';
 export * from './http/problem';
 export * from './http/problem-details.filter';
 export * from './metrics/metrics';
+export * from './parking/parked-events';
 export * from './platform.module';
 export * from './time/clock';
 export * from './event-store/event-store.module';

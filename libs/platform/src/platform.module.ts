@@ -10,6 +10,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthController } from './health/health.controller';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { Metrics, MetricsController } from './metrics/metrics';
+import { ParkedEventsGauge } from './parking/parked-events';
 import { CLOCK, Clock, systemClock } from './time/clock';
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -63,6 +64,7 @@ export class PlatformModule {
         { provide: API_KEYS, useValue: config.apiKeys },
         { provide: CLOCK, useValue: options.clock ?? systemClock },
         Metrics,
+        ParkedEventsGauge,
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       ],
