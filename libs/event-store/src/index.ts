@@ -41,6 +41,7 @@ export type {
   SubscriptionFailureContext,
   SubscriptionOptions,
 } from './subscription';
+export { readEventAt } from './read-all';
 export {
   TransientError,
   countParkedEvents,

@@ -16,13 +16,7 @@ import {
   type HandlingFailure,
 } from './parking';
 import { checkpointAtPosition } from './postgres-event-store';
-import {
-  readAllAfter,
-  toStoredEvent,
-  type EventRow,
-  type Queryable,
-  type ReadAllPage,
-} from './read-all';
+import { readAllAfter, readEventAt, type Queryable, type ReadAllPage } from './read-all';
 
 export interface SubscriptionOptions {
   pool: Pool;
@@ -88,7 +82,7 @@ export function describeSubscriptionFailure(
         ? `at ${describeEvent(events[0])}`
         : `on ${events.length} events at positions ${events[0].position}..${events[events.length - 1].position}`;
   const kind = context.transient
-    ? "not the events' fault, retrying without using a try"
+    ? "not the events' fault: waiting to retry without using a try"
     : `try ${context.tries}`;
   const cause = summarizeFailure(error);
   return `subscription ${context.subscription} failed ${where} (${kind}): ${cause.code ? `[${cause.code}] ` : ''}${cause.message}`;
@@ -202,11 +196,6 @@ class SettleAbortedError extends Error {
   override readonly name = 'SettleAbortedError';
   readonly transient = true;
 }
-
-const SELECT_EVENT_AT = `
-SELECT position::text AS position, transaction_id::text AS transaction_id, event_id, stream_id,
-       stream_version, type, data, metadata, recorded_at
-FROM events WHERE position = $1`;
 
 class PostgresSubscription implements Subscription {
   private readonly pollIntervalMs: number;
@@ -527,8 +516,8 @@ class PostgresSubscription implements Subscription {
     const requests = await retryRequests(client, this.options.name);
     for (const request of requests) {
       if (this.stopping) return;
-      const { rows } = await client.query<EventRow>(SELECT_EVENT_AT, [request.position]);
-      if (rows.length === 0) {
+      const event = await readEventAt(client, request.position);
+      if (!event) {
         await settleRetryFailed(
           client,
           this.options.name,
@@ -537,7 +526,6 @@ class PostgresSubscription implements Subscription {
         );
         continue;
       }
-      const event = toStoredEvent(rows[0]);
       await client.query('BEGIN');
       try {
         await this.options.handle([event], client);
