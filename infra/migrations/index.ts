@@ -3,6 +3,7 @@ import { ReadModels1764100000000 } from './1764100000000-read-models';
 import { QueryIndexes1764150000000 } from './1764150000000-query-indexes';
 import { Alerts1764200000000 } from './1764200000000-alerts';
 import { Kafka1764300000000 } from './1764300000000-kafka';
+import { ParkedEvents1764400000000 } from './1764400000000-parked-events';
 import { AlertActors1764500000000 } from './1764500000000-alert-actors';
 
 /** Every migration, oldest first. A new file is added here, never edited after it lands. */
@@ -12,5 +13,6 @@ export const migrations = [
   QueryIndexes1764150000000,
   Alerts1764200000000,
   Kafka1764300000000,
+  ParkedEvents1764400000000,
   AlertActors1764500000000,
 ];

@@ -62,7 +62,7 @@ export class AlerterService implements OnApplicationBootstrap, OnModuleDestroy {
       level === 'error'
         ? this.logger.error({ err: error }, message)
         : level === 'warn'
-          ? this.logger.warn(message)
+          ? this.logger.warn(error === undefined ? {} : { err: error }, message)
           : this.logger.log(message);
     const onBatch: AlerterOptions['onBatch'] = ({ events: batch, written }) => {
       events.inc(batch.length);

@@ -1,5 +1,12 @@
 import type { Rule } from '@cm/escalation';
-import { loadCheckpoint, START, startSubscription } from '@cm/event-store';
+import {
+  describeEvent,
+  describeParked,
+  describeSubscriptionFailure,
+  loadCheckpoint,
+  START,
+  startSubscription,
+} from '@cm/event-store';
 import type { Checkpoint, StoredEvent, Subscription } from '@cm/event-store';
 import type { Pool, PoolClient } from 'pg';
 import type { EngineVerdict, LifecycleStep } from './alerts/domain/alert-lifecycle';
@@ -46,6 +53,7 @@ export class Alerter {
     this.runner = new AlertEngineRunner(options.pool, this.name, options.rules, {
       snapshotEvery: options.snapshotEvery ?? 50_000,
       log: (message) => options.log?.('warn', message),
+      parkedBy: this.name,
     });
   }
 
@@ -57,7 +65,15 @@ export class Alerter {
       batchSize: this.options.batchSize ?? 500,
       pollIntervalMs: this.options.pollIntervalMs,
       handle: (events, tx) => this.handle(events, tx),
-      onError: (error) => this.options.log?.('error', `alerter batch failed; retrying`, error),
+      onError: (error, context) =>
+        this.options.log?.('warn', describeSubscriptionFailure(error, context), error),
+      onParked: (parked) => this.options.log?.('error', describeParked(parked), parked.error),
+      onRetried: ({ event, ok, error }) =>
+        this.options.log?.(
+          ok ? 'info' : 'warn',
+          `retry of the parked event at ${describeEvent(event)} ${ok ? 'succeeded' : 'failed'}`,
+          error,
+        ),
     });
   }
 

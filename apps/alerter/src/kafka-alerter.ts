@@ -93,6 +93,7 @@ export class KafkaAlerter {
         {
           snapshotEvery: this.options.snapshotEvery ?? 50_000,
           log: (message) => this.options.log?.('warn', message),
+          parkedBy: this.groupId,
           accepts: (event: StoredEvent) =>
             partitionFor(TOPICS.reports, theatreOf(event), this.partitions) === partition,
         },

@@ -9,7 +9,13 @@ import {
 import { KAFKA_RUNTIME, ReportConsumer } from '@cm/messaging';
 import type { KafkaRuntime } from '@cm/messaging';
 import { PG_POOL } from '@cm/platform';
-import { startSubscription, type Subscription } from '@cm/event-store';
+import {
+  describeEvent,
+  describeParked,
+  describeSubscriptionFailure,
+  startSubscription,
+  type Subscription,
+} from '@cm/event-store';
 import { PROJECTOR_SUBSCRIPTION, ReadModelWriter } from '@cm/read-models';
 import type { Pool } from 'pg';
 import { ProjectorMetrics } from './projector-metrics';
@@ -74,7 +80,16 @@ export class ProjectorService implements OnApplicationBootstrap, OnModuleDestroy
         await this.writer.apply(tx, events);
         this.metrics.eventsProjected.inc(events.length);
       },
-      onError: (error) => this.logger.error(error),
+      onError: (error, context) =>
+        this.logger.warn({ err: error }, describeSubscriptionFailure(error, context)),
+      onParked: (parked) => this.logger.error({ err: parked.error }, describeParked(parked)),
+      onRetried: ({ event, ok, error }) =>
+        ok
+          ? this.logger.log(`retry of the parked event at ${describeEvent(event)} succeeded`)
+          : this.logger.warn(
+              { err: error },
+              `retry of the parked event at ${describeEvent(event)} failed`,
+            ),
     });
   }
 

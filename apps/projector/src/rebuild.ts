@@ -9,7 +9,7 @@ import {
   type AppConfig,
 } from '@cm/platform';
 import { TOPICS } from '@cm/contracts';
-import { loadCheckpoint } from '@cm/event-store';
+import { describeParked, loadCheckpoint } from '@cm/event-store';
 import { raiseGroupFloor } from '@cm/messaging';
 import { PROJECTOR_SUBSCRIPTION, rebuildReadModels } from '@cm/read-models';
 import { Pool } from 'pg';
@@ -46,12 +46,27 @@ async function main(): Promise<void> {
         lastShown = performance.now();
         say(`  at position ${position} of ${head}`);
       },
+      onFailure: (sentence) => say(`  ${sentence}`),
+      onParked: (parked) => say(`  ${describeParked(parked)}`),
     });
     const seconds = result.elapsedMs / 1000;
     say(
       `Rebuilt the read models from ${result.events} events in ${seconds.toFixed(1)} s: ` +
         `${Math.round(result.events / Math.max(seconds, 0.001))} events/s`,
     );
+    if (result.parked.length > 0) {
+      say(
+        `${result.parked.length} event(s) could not be projected and are parked (not in the ` +
+          `read models; /health/ready answers 503 HEALTH.DEGRADED until they are settled with ` +
+          `POST /v1/admin/parked/projector/{position}/retry or /discard):`,
+      );
+      for (const parked of result.parked) {
+        say(
+          `  position ${parked.position} (event ${parked.eventId}, stream ${parked.streamId}, ` +
+            `type ${parked.type}): ${parked.error.code ? `[${parked.error.code}] ` : ''}${parked.error.message}`,
+        );
+      }
+    }
     // Everything up to the projector's checkpoint is in the read models now: Kafka consumers
     // of group `projector` (distributed mode) must not project it again.
     const reached = await loadCheckpoint(pool, PROJECTOR_SUBSCRIPTION);
@@ -98,6 +113,7 @@ function say(message: string): void {
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  // A sentence, not a stack: the rebuild's own errors name the event and the cause.
+  console.error(error instanceof Error ? `Rebuild failed: ${error.message}` : error);
   process.exit(1);
 });

@@ -34,5 +34,41 @@ export type {
 } from './event-store.types';
 export { PostgresEventStore } from './postgres-event-store';
 export type { AppendBatchOutcome, PostgresEventStoreOptions } from './postgres-event-store';
-export { loadCheckpoint, saveCheckpoint, startSubscription } from './subscription';
-export type { Subscription, SubscriptionOptions } from './subscription';
+export {
+  describeParked,
+  describeSubscriptionFailure,
+  loadCheckpoint,
+  saveCheckpoint,
+  startSubscription,
+} from './subscription';
+export type {
+  ParkedNotice,
+  Subscription,
+  SubscriptionFailureContext,
+  SubscriptionOptions,
+} from './subscription';
+export { readEventAt } from './read-all';
+export {
+  TransientError,
+  countParkedEvents,
+  describeEvent,
+  discardParkedEvent,
+  findParkedEvent,
+  handleOrPark,
+  isConnectionError,
+  isTransientFailure,
+  listParkedEvents,
+  recordParkedEvent,
+  requestParkedRetry,
+  retryRequests,
+  settleRetryFailed,
+  settleRetrySucceeded,
+  summarizeFailure,
+} from './parking';
+export type {
+  FailureSummary,
+  HandleOrParkOptions,
+  HandlingFailure,
+  ParkedEvent,
+  ParkingRecord,
+} from './parking';

@@ -59,3 +59,14 @@ export async function readAllAfter(
     heldBack: rows[0]?.held_back ?? false,
   };
 }
+
+/** The event at `position`, or null when none is stored there (a gap). */
+export async function readEventAt(db: Queryable, position: number): Promise<StoredEvent | null> {
+  const { rows } = await db.query<EventRow>(
+    `SELECT position::text AS position, transaction_id::text AS transaction_id, event_id,
+            stream_id, stream_version, type, data, metadata, recorded_at
+     FROM events WHERE position = $1`,
+    [position],
+  );
+  return rows.length === 0 ? null : toStoredEvent(rows[0]);
+}

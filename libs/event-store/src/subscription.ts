@@ -4,8 +4,19 @@ import { appendNotifierFor, combineListeners, type AppendListener } from './appe
 import { compareCheckpoints, START, type Checkpoint } from './checkpoint';
 import { HEAD_CHECKPOINT } from './event-store.sql';
 import type { StoredEvent } from './event-store.types';
+import {
+  describeEvent,
+  handleOrPark,
+  summarizeFailure,
+  isTransientFailure,
+  recordParkedEvent,
+  retryRequests,
+  settleRetryFailed,
+  settleRetrySucceeded,
+  type HandlingFailure,
+} from './parking';
 import { checkpointAtPosition } from './postgres-event-store';
-import { readAllAfter, type Queryable, type ReadAllPage } from './read-all';
+import { readAllAfter, readEventAt, type Queryable, type ReadAllPage } from './read-all';
 
 export interface SubscriptionOptions {
   pool: Pool;
@@ -22,16 +33,75 @@ export interface SubscriptionOptions {
   pollIntervalMs?: number;
   /** What wakes the subscription; by default in-process appends and LISTEN on cm_events. */
   listener?: AppendListener;
-  /** Handler and database errors; the batch is retried after a back-off. */
-  onError?: (error: unknown) => void;
+  /**
+   * Every failure, one call each, with where it happened: the position after which the batch
+   * starts, and the events of the failing try when known. `transient` failures (database
+   * unreachable, a rebuild holding the read models) use up no try.
+   */
+  onError?: (error: unknown, context: SubscriptionFailureContext) => void;
   /** Back-off after an error, doubling from `initialMs` up to `maxMs` (100 ms, 10 s). */
   retry?: { initialMs?: number; maxMs?: number };
+  /**
+   * Tries of an event the handler keeps failing on before it is parked (default 3): a row in
+   * parked_events, written with the checkpoint moved past it; the subscription goes on.
+   */
+  maxTries?: number;
+  /** Told of each event parked (after its transaction committed). */
+  onParked?: (parked: ParkedNotice) => void;
+  /** Told of each retry of a parked event this subscription served (admin request). */
+  onRetried?: (retried: { event: StoredEvent; ok: boolean; error?: unknown }) => void;
   /**
    * While catching up (a full batch was read), read the next batch on another pooled
    * connection while the handler works on this one (default true). Catch-up then waits on
    * the slower of reading and handling instead of their sum.
    */
   readAhead?: boolean;
+}
+
+export interface SubscriptionFailureContext {
+  subscription: string;
+  /** The checkpoint the failing batch starts after. */
+  after: Checkpoint;
+  /** The events of the failing try, when it got as far as reading them. */
+  events?: readonly StoredEvent[];
+  transient: boolean;
+  /** Tries used on these events (transient failures excluded). */
+  tries: number;
+}
+
+/** One log line for a failure: the subscription, the events (or position) and the cause. */
+export function describeSubscriptionFailure(
+  error: unknown,
+  context: SubscriptionFailureContext,
+): string {
+  const events = context.events ?? [];
+  const where =
+    events.length === 0
+      ? `after position ${context.after.position}`
+      : events.length === 1
+        ? `at ${describeEvent(events[0])}`
+        : `on ${events.length} events at positions ${events[0].position}..${events[events.length - 1].position}`;
+  const kind = context.transient
+    ? "not the events' fault: waiting to retry without using a try"
+    : `try ${context.tries}`;
+  const cause = summarizeFailure(error);
+  return `subscription ${context.subscription} failed ${where} (${kind}): ${cause.code ? `[${cause.code}] ` : ''}${cause.message}`;
+}
+
+/** The error-level log line of a parked event: the event and the cause. */
+export function describeParked(parked: ParkedNotice): string {
+  const cause = summarizeFailure(parked.error);
+  return (
+    `subscription ${parked.subscription} parked the event at ${describeEvent(parked.event)} ` +
+    `after ${parked.attempts} tries and went on: ${cause.code ? `[${cause.code}] ` : ''}${cause.message}`
+  );
+}
+
+export interface ParkedNotice {
+  subscription: string;
+  event: StoredEvent;
+  error: unknown;
+  attempts: number;
 }
 
 export interface Subscription {
@@ -112,11 +182,28 @@ export async function startSubscription(options: SubscriptionOptions): Promise<S
 
 type StepOutcome = 'more' | 'idle' | 'held-back' | 'standby';
 
+/**
+ * Something else moved the checkpoint during a batch (a rebuild resetting it): not the
+ * events' fault; the loop starts again from the stored checkpoint.
+ */
+class CheckpointMovedError extends Error {
+  override readonly name = 'CheckpointMovedError';
+  readonly transient = true;
+}
+
+/** The subscription is stopping (or lost its lock) while settling a failed batch. */
+class SettleAbortedError extends Error {
+  override readonly name = 'SettleAbortedError';
+  readonly transient = true;
+}
+
 class PostgresSubscription implements Subscription {
   private readonly pollIntervalMs: number;
   private readonly retryInitialMs: number;
   private readonly retryMaxMs: number;
-  private readonly onError: (error: unknown) => void;
+  private readonly onError: (error: unknown, context?: SubscriptionFailureContext) => void;
+  private readonly maxTries: number;
+  private lastRetryCheck = 0;
   private current: Checkpoint = START;
   private stopping = false;
   private loop: Promise<void> = Promise.resolve();
@@ -138,13 +225,26 @@ class PostgresSubscription implements Subscription {
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.retryInitialMs = options.retry?.initialMs ?? 100;
     this.retryMaxMs = options.retry?.maxMs ?? 10_000;
+    this.maxTries = options.maxTries ?? 3;
     const report =
       options.onError ??
-      ((error: unknown) => console.error(`event-store: subscription ${options.name}`, error));
+      ((error: unknown, context: SubscriptionFailureContext) =>
+        console.error(
+          `event-store: subscription ${options.name} failed after position ${context.after.position}`,
+          error,
+        ));
     // The loop runs detached: an onError that throws must not become an unhandled rejection.
-    this.onError = (error) => {
+    this.onError = (error, context) => {
       try {
-        report(error);
+        report(
+          error,
+          context ?? {
+            subscription: options.name,
+            after: this.current,
+            transient: isTransientFailure(error),
+            tries: 0,
+          },
+        );
       } catch (reportFailure) {
         console.error(`event-store: onError of subscription ${options.name} threw`, reportFailure);
       }
@@ -218,10 +318,13 @@ class PostgresSubscription implements Subscription {
     while (!this.stopping) {
       let outcome: StepOutcome;
       try {
+        await this.serveRetriesIfDue();
         outcome = await this.step();
         failures = 0;
-      } catch (error) {
-        this.onError(error);
+      } catch (caught) {
+        const { error, context } =
+          caught instanceof StepFailure ? caught : { error: caught, context: undefined };
+        this.onError(error, context);
         failures++;
         await this.sleep(
           Math.min(this.retryInitialMs * 2 ** (failures - 1), this.retryMaxMs),
@@ -246,37 +349,31 @@ class PostgresSubscription implements Subscription {
    * One batch in one transaction: read the stored checkpoint, the events after it, handle
    * them and advance the checkpoint. The session lock keeps other processes out; the
    * checkpoint is not locked with FOR UPDATE because a row lock takes a transaction id at
-   * once, and every open transaction id holds back all readers (see README).
+   * once, and every open transaction id holds back all readers (see README). When the handler
+   * fails on the batch for a reason that is the events' own, the batch is settled by the
+   * parking policy (see settle) instead of being retried as a whole for ever.
    */
   private async step(): Promise<StepOutcome> {
     const client = await this.connection();
     if (!client) return 'standby';
     this.woken = false;
     await client.query('BEGIN');
+    let from: Checkpoint | undefined;
+    let page: ReadAllPage | undefined;
+    let handling = false;
     try {
-      const from = await loadCheckpoint(client, this.options.name);
-      const page = await this.readPage(client, from);
+      from = await loadCheckpoint(client, this.options.name);
+      page = await this.readPage(client, from);
       if (page.events.length === 0) {
         await client.query('COMMIT');
         this.advance(from);
         return page.heldBack ? 'held-back' : 'idle';
       }
       if (page.events.length === this.batchSize) this.readAheadAfter(page.checkpoint);
+      handling = true;
       await this.options.handle(page.events, client);
-      const { rowCount } = await client.query({
-        name: 'cm_es_advance_checkpoint',
-        text: ADVANCE_CHECKPOINT,
-        values: [
-          this.options.name,
-          from.position,
-          from.transactionId,
-          page.checkpoint.position,
-          page.checkpoint.transactionId,
-        ],
-      });
-      if (rowCount !== 1) {
-        throw new Error(`The checkpoint of ${this.options.name} moved during a batch; retrying`);
-      }
+      handling = false;
+      await this.advanceStored(client, from, page.checkpoint);
       await client.query('COMMIT');
       this.advance(page.checkpoint);
       if (page.events.length === this.batchSize) return 'more';
@@ -286,7 +383,172 @@ class PostgresSubscription implements Subscription {
       await client.query('ROLLBACK').catch(() => {
         this.clientBroken = true; // the next step takes a fresh connection
       });
-      throw error;
+      const transient = !handling || isTransientFailure(error) || this.clientBroken;
+      if (transient || !from || !page) {
+        throw new StepFailure(error, {
+          subscription: this.options.name,
+          after: from ?? this.current,
+          events: page?.events,
+          transient: transient || isTransientFailure(error),
+          tries: 0,
+        });
+      }
+      await this.settle(client, from, page.events, error);
+      return 'more';
+    }
+  }
+
+  /** Moves the stored checkpoint from `from` to `to`, or throws when something else moved it. */
+  private async advanceStored(client: PoolClient, from: Checkpoint, to: Checkpoint): Promise<void> {
+    const { rowCount } = await client.query({
+      name: 'cm_es_advance_checkpoint',
+      text: ADVANCE_CHECKPOINT,
+      values: [this.options.name, from.position, from.transactionId, to.position, to.transactionId],
+    });
+    if (rowCount !== 1) {
+      throw new CheckpointMovedError(
+        `The checkpoint of ${this.options.name} moved during a batch; retrying`,
+      );
+    }
+  }
+
+  /**
+   * A batch the handler failed on: retried, split and, for the event that keeps failing,
+   * parked (handleOrPark). Each part runs in its own transaction on the locked connection,
+   * from the checkpoint the previous part left.
+   */
+  private async settle(
+    client: PoolClient,
+    from: Checkpoint,
+    events: StoredEvent[],
+    firstFailure: unknown,
+  ): Promise<void> {
+    let at = from;
+    const inTransaction = async (work: () => Promise<Checkpoint>): Promise<void> => {
+      if (this.stopping || this.clientBroken || this.client !== client) {
+        throw new SettleAbortedError(`subscription ${this.options.name} stopped settling a batch`);
+      }
+      await client.query('BEGIN');
+      try {
+        const stored = await loadCheckpoint(client, this.options.name);
+        if (compareCheckpoints(stored, at) !== 0) {
+          throw new CheckpointMovedError(
+            `The checkpoint of ${this.options.name} moved during a batch; retrying`,
+          );
+        }
+        const to = await work();
+        await this.advanceStored(client, at, to);
+        await client.query('COMMIT');
+        at = to;
+        this.advance(to);
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {
+          this.clientBroken = true;
+        });
+        throw error;
+      }
+    };
+    await handleOrPark(events, {
+      maxTries: this.maxTries,
+      firstFailure,
+      isFatal: (error) =>
+        error instanceof CheckpointMovedError ||
+        error instanceof SettleAbortedError ||
+        this.clientBroken,
+      pause: async (attempt) => {
+        await this.sleep(
+          Math.min(this.retryInitialMs * 2 ** (attempt - 1), this.retryMaxMs),
+          false,
+        );
+        if (this.stopping) {
+          throw new SettleAbortedError(`subscription ${this.options.name} is stopping`);
+        }
+      },
+      handle: (part) =>
+        inTransaction(async () => {
+          await this.options.handle(part, client);
+          return checkpointOf(part[part.length - 1]);
+        }),
+      park: (event, failure) =>
+        inTransaction(async () => {
+          await recordParkedEvent(client, {
+            subscriber: this.options.name,
+            event,
+            error: failure.error,
+            attempts: failure.attempts,
+            firstFailedAt: failure.firstFailedAt,
+          });
+          return checkpointOf(event);
+        }).then(() => {
+          try {
+            this.options.onParked?.({
+              subscription: this.options.name,
+              event,
+              error: failure.error,
+              attempts: failure.attempts,
+            });
+          } catch {
+            // A notice that throws must not undo the parking.
+          }
+        }),
+      onFailure: (failure: HandlingFailure<StoredEvent>) =>
+        this.onError(failure.error, {
+          subscription: this.options.name,
+          after: at,
+          events: failure.items,
+          transient: failure.transient,
+          tries: failure.tries,
+        }),
+    });
+  }
+
+  /**
+   * Retries of parked events an administrator asked for (POST .../retry), served by the
+   * process that holds this subscription, between batches, at most once per poll interval.
+   * Each is handled alone through this subscription's handler; the checkpoint does not move.
+   */
+  private async serveRetriesIfDue(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastRetryCheck < Math.min(this.pollIntervalMs, 500)) return;
+    this.lastRetryCheck = now;
+    const client = await this.connection();
+    if (!client) return;
+    const requests = await retryRequests(client, this.options.name);
+    for (const request of requests) {
+      if (this.stopping) return;
+      const event = await readEventAt(client, request.position);
+      if (!event) {
+        await settleRetryFailed(
+          client,
+          this.options.name,
+          request.position,
+          new Error(`No event at position ${request.position} in the store`),
+        );
+        continue;
+      }
+      await client.query('BEGIN');
+      try {
+        await this.options.handle([event], client);
+        await settleRetrySucceeded(client, this.options.name, request.position);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {
+          this.clientBroken = true;
+        });
+        if (this.clientBroken) throw error;
+        await settleRetryFailed(client, this.options.name, request.position, error);
+        this.notifyRetried({ event, ok: false, error });
+        continue;
+      }
+      this.notifyRetried({ event, ok: true });
+    }
+  }
+
+  private notifyRetried(retried: { event: StoredEvent; ok: boolean; error?: unknown }): void {
+    try {
+      this.options.onRetried?.(retried);
+    } catch {
+      // A notice that throws must not undo the retry's outcome.
     }
   }
 
@@ -390,6 +652,20 @@ async function headCheckpoint(pool: Pool): Promise<Checkpoint | null> {
     text: HEAD_CHECKPOINT,
   });
   return rows.length === 0 ? null : toCheckpoint(rows[0]);
+}
+
+function checkpointOf(event: StoredEvent): Checkpoint {
+  return { position: event.position, transactionId: event.transactionId };
+}
+
+/** A failed step, with where it failed, for the one error report per failure. */
+class StepFailure extends Error {
+  constructor(
+    readonly error: unknown,
+    readonly context: SubscriptionFailureContext,
+  ) {
+    super(error instanceof Error ? error.message : String(error));
+  }
 }
 
 function toCheckpoint(row: { position: string; transaction_id: string }): Checkpoint {

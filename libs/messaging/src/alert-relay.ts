@@ -1,12 +1,25 @@
 import { KAFKA_CONTENT_TYPE, KAFKA_HEADERS, TOPICS } from '@cm/contracts';
-import { PostgresAppendListener } from '@cm/event-store';
+import {
+  describeEvent,
+  handleOrPark,
+  PostgresAppendListener,
+  recordParkedEvent,
+  retryRequests,
+  settleRetryFailed,
+  settleRetrySucceeded,
+  summarizeFailure,
+} from '@cm/event-store';
+import type { StoredEvent } from '@cm/event-store';
 import type { Kafka } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import type { MessagingLog } from './kafka-connection';
 import { partitionFor } from './kafka-connection';
+import { publishFailure } from './publish-failure';
 import { RenewableProducer } from './renewable-producer';
 
 export const ALERT_RELAY_NAME = 'alerts';
+/** The alert relay's name among parked events' subscribers. */
+export const ALERT_RELAY_SUBSCRIBER = 'alert-relay';
 
 export interface AlertRelayOptions {
   pool: Pool;
@@ -20,6 +33,8 @@ export interface AlertRelayOptions {
   pollIntervalMs?: number;
   log?: MessagingLog;
   onPublished?: (entries: readonly { seq: number; theatre: string }[]) => void;
+  /** Tries of a change the brokers refuse before it is parked (default 3). */
+  maxTries?: number;
 }
 
 interface JournalRow {
@@ -39,8 +54,10 @@ const TRY_LOCK = `SELECT pg_try_advisory_lock(hashtextextended('cm_alert_relay:'
  * the seq stored in kafka_alert_relay, sends a page (idempotent producer, key theatre, value the
  * alert JSON as after the change), then stores the page's last seq. A crash between the two
  * publishes that page again: consumers drop it by the `event-id` header (`alert-change-<seq>`).
- * Woken by NOTIFY on the journal's channel, with a slow poll as a fallback; a failed page is
- * retried with a back-off, without limit, so no change is skipped.
+ * Woken by NOTIFY on the journal's channel, with a slow poll as a fallback. A page the cluster
+ * failed to take is retried with a back-off, without limit; a change the brokers refuse as
+ * such (too large) is parked after bounded tries by the event store's parking code
+ * (parked_events, subscriber `alert-relay`, position = the journal's seq) and the relay goes on.
  */
 export class AlertRelay {
   private readonly name: string;
@@ -54,9 +71,15 @@ export class AlertRelay {
   private interrupt: (() => void) | undefined;
   private published = 0;
   private readonly waiters = new Set<() => void>();
+  private readonly subscriber: string;
+  private lastRetryCheck = 0;
 
   constructor(private readonly options: AlertRelayOptions) {
     this.name = options.name ?? ALERT_RELAY_NAME;
+    this.subscriber =
+      this.name === ALERT_RELAY_NAME
+        ? ALERT_RELAY_SUBSCRIBER
+        : `${ALERT_RELAY_SUBSCRIBER}-${this.name}`;
   }
 
   async start(): Promise<void> {
@@ -124,6 +147,7 @@ export class AlertRelay {
         outcome = await this.step();
         failures = 0;
       } catch (error) {
+        if (this.stopping) break;
         failures++;
         this.options.log?.('error', 'alert relay: publishing failed; retrying', { err: error });
         this.dropClient();
@@ -139,12 +163,13 @@ export class AlertRelay {
     const client = await this.lockedClient();
     if (!client) return 'standby';
     this.woken = false;
+    await this.serveRetriesIfDue(client);
     const limit = this.options.batchSize ?? 500;
     const { rows: at } = await client.query<{ seq: string }>(
       `SELECT seq::text AS seq FROM kafka_alert_relay WHERE name = $1`,
       [this.name],
     );
-    const after = Number(at[0]?.seq ?? 0);
+    let after = Number(at[0]?.seq ?? 0);
     this.markPublished(after);
     const { rows } = await client.query<JournalRow>(
       // Qualified: a bare `seq` would order by the text output column ('100' < '99').
@@ -153,29 +178,112 @@ export class AlertRelay {
       [after, limit],
     );
     if (rows.length === 0) return 'idle';
-    await this.producer!.send({
-      topic: TOPICS.alerts,
-      acks: -1,
-      messages: rows.map((row) => ({
-        key: row.theatre,
-        partition: partitionFor(TOPICS.alerts, row.theatre, this.options.partitions),
-        value: JSON.stringify(row.alert),
-        headers: {
-          [KAFKA_HEADERS.eventType]: `alert.${row.change}`,
-          [KAFKA_HEADERS.eventId]: `alert-change-${row.seq}`,
-          [KAFKA_HEADERS.contentType]: KAFKA_CONTENT_TYPE,
-          'alert-id': row.alert_id,
-        },
-      })),
+    await handleOrPark(rows, {
+      maxTries: this.options.maxTries ?? 3,
+      isFatal: (error) => error instanceof RelayStoppedError || error instanceof RelayMovedError,
+      pause: async (attempt) => {
+        await this.sleep(Math.min(100 * 2 ** (attempt - 1), 10_000), false);
+        if (this.stopping) throw new RelayStoppedError('the alert relay is stopping');
+      },
+      handle: async (part) => {
+        await this.send(part);
+        const last = Number(part[part.length - 1].seq);
+        await this.moveSeq(client, after, last);
+        after = last;
+        this.markPublished(last);
+        this.options.onPublished?.(
+          part.map((row) => ({ seq: Number(row.seq), theatre: row.theatre })),
+        );
+      },
+      park: async (row, failure) => {
+        const seq = Number(row.seq);
+        await client.query('BEGIN');
+        try {
+          await recordParkedEvent(client, {
+            subscriber: this.subscriber,
+            event: journalEntryAsEvent(row),
+            error: failure.error,
+            attempts: failure.attempts,
+            firstFailedAt: failure.firstFailedAt,
+          });
+          await this.moveSeq(client, after, seq);
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => this.dropClient());
+          throw error;
+        }
+        after = seq;
+        this.markPublished(seq);
+        this.options.log?.(
+          'error',
+          `alert relay parked the change at ${describeEvent(journalEntryAsEvent(row))} after ` +
+            `${failure.attempts} tries and went on: ${summarizeFailure(failure.error).message}`,
+          { err: failure.error },
+        );
+      },
+      onFailure: ({ items, error, transient, tries }) =>
+        this.options.log?.(
+          'warn',
+          `alert relay: publishing failed for changes ${items[0].seq}..${items[items.length - 1].seq} (${
+            transient
+              ? "not the changes' fault: waiting to retry without using a try"
+              : `try ${tries}`
+          }): ${summarizeFailure(error).message}`,
+          { err: error },
+        ),
     });
-    const last = Number(rows[rows.length - 1].seq);
-    await client.query(
-      `UPDATE kafka_alert_relay SET seq = $2, updated_at = now() WHERE name = $1 AND seq = $3`,
-      [this.name, last, after],
-    );
-    this.markPublished(last);
-    this.options.onPublished?.(rows.map((row) => ({ seq: Number(row.seq), theatre: row.theatre })));
     return rows.length === limit ? 'more' : 'idle';
+  }
+
+  private async send(rows: readonly JournalRow[]): Promise<void> {
+    try {
+      await this.producer!.send({
+        topic: TOPICS.alerts,
+        acks: -1,
+        messages: rows.map((row) => ({
+          key: row.theatre,
+          partition: partitionFor(TOPICS.alerts, row.theatre, this.options.partitions),
+          value: JSON.stringify(row.alert),
+          headers: {
+            [KAFKA_HEADERS.eventType]: `alert.${row.change}`,
+            [KAFKA_HEADERS.eventId]: `alert-change-${row.seq}`,
+            [KAFKA_HEADERS.contentType]: KAFKA_CONTENT_TYPE,
+            'alert-id': row.alert_id,
+          },
+        })),
+      });
+    } catch (error) {
+      throw publishFailure(error);
+    }
+  }
+
+  private async moveSeq(client: PoolClient, from: number, to: number): Promise<void> {
+    const { rowCount } = await client.query(
+      `UPDATE kafka_alert_relay SET seq = $2, updated_at = now() WHERE name = $1 AND seq = $3`,
+      [this.name, to, from],
+    );
+    if (rowCount !== 1) throw new RelayMovedError(`the seq of alert relay ${this.name} moved`);
+  }
+
+  /** Retries of parked changes an administrator asked for: sent again alone, at most each second. */
+  private async serveRetriesIfDue(client: PoolClient): Promise<void> {
+    if (Date.now() - this.lastRetryCheck < 1000) return;
+    this.lastRetryCheck = Date.now();
+    for (const request of await retryRequests(client, this.subscriber)) {
+      const { rows } = await client.query<JournalRow>(
+        `SELECT seq::text AS seq, alert_id::text AS alert_id, theatre, change, alert
+         FROM alert_changes WHERE seq = $1`,
+        [request.position],
+      );
+      try {
+        if (rows.length === 0) throw new Error(`No alert change with seq ${request.position}`);
+        await this.send(rows);
+      } catch (error) {
+        await settleRetryFailed(client, this.subscriber, request.position, error);
+        continue;
+      }
+      await settleRetrySucceeded(client, this.subscriber, request.position);
+    }
   }
 
   private markPublished(seq: number): void {
@@ -237,4 +345,28 @@ export class AlertRelay {
       };
     });
   }
+}
+
+class RelayStoppedError extends Error {
+  override readonly name = 'RelayStoppedError';
+}
+
+class RelayMovedError extends Error {
+  override readonly name = 'RelayMovedError';
+  readonly transient = true;
+}
+
+/** A journal entry in the shape parked_events records: position = seq, stream = alert id. */
+function journalEntryAsEvent(row: JournalRow): StoredEvent {
+  return {
+    position: Number(row.seq),
+    transactionId: '0',
+    eventId: `alert-change-${row.seq}`,
+    streamId: row.alert_id,
+    streamVersion: 0,
+    type: `alert.${row.change}`,
+    data: null,
+    metadata: {},
+    recordedAt: new Date(),
+  };
 }

@@ -1,4 +1,5 @@
 import { KAFKA_CONTENT_TYPE, TOPICS } from '@cm/contracts';
+import { listParkedEvents, requestParkedRetry } from '@cm/event-store';
 import type { Checkpoint, StoredEvent } from '@cm/event-store';
 import type { ConsumedBatch } from './report-consumer';
 import { TransientError } from './report-consumer';
@@ -209,6 +210,67 @@ describe('ReportConsumer (test broker, real PostgreSQL)', () => {
     expect(again.deadLetters).toEqual([]);
     expect(h.records(TOPICS.reportsDlq)).toHaveLength(1);
     await h.expectHandledExactlyOnce('projector', others);
+  });
+
+  it('parks the event it cannot handle (row, progress, DLQ copy) and serves a retry of it', async () => {
+    await h.appendReports(30);
+    const { relay } = await h.startRelay();
+    await relay.waitUntilPublished(undefined, 60_000);
+    const first = await h.readOrder();
+    const bad = first[11];
+    let fixed = false;
+    const parkedNotices: number[] = [];
+    const failing = async (batch: ConsumedBatch) => {
+      if (!fixed && batch.events.some((event) => event.eventId === bad.eventId)) {
+        throw Object.assign(new Error('date/time field value out of range: "0000-01-01"'), {
+          code: '22008',
+        });
+      }
+      await h.record('projector', batch);
+    };
+    const consumer = await h.startConsumer('projector', {
+      maxTries: 3,
+      handle: failing,
+      retryPollMs: 100,
+      onParked: ({ event }) => parkedNotices.push(event.position),
+    });
+    await eventually('the group handled everything', () => h.drained('projector'));
+    await eventually(
+      'the event was parked',
+      async () => (await listParkedEvents(h.db.pool, 'projector')).length === 1,
+    );
+    const [row] = await listParkedEvents(h.db.pool, 'projector');
+    expect(row).toMatchObject({
+      subscriber: 'projector',
+      position: bad.position,
+      eventId: bad.eventId,
+      streamId: bad.streamId,
+      type: bad.type,
+      partition: h.partitionOf(bad),
+      attempts: 3,
+      error: { message: 'date/time field value out of range: "0000-01-01"', code: '22008' },
+    });
+    expect(parkedNotices).toEqual([bad.position]);
+    // The contract keeps the dead letter as well.
+    expect(h.records(TOPICS.reportsDlq)).toHaveLength(1);
+    const stored = await h.readOrder();
+    await h.expectHandledExactlyOnce(
+      'projector',
+      stored.filter((event) => event.eventId !== bad.eventId),
+    );
+    await expectProgressAtEnd('projector', stored);
+
+    // Fixed: a retry asked for through the table is served by the member holding the partition.
+    fixed = true;
+    expect(await requestParkedRetry(h.db.pool, 'projector', bad.position)).toBeInstanceOf(Date);
+    await eventually(
+      'the retry was served',
+      async () => (await listParkedEvents(h.db.pool, 'projector')).length === 0,
+    );
+    const handled = await h.handledRows('projector');
+    expect(handled.filter((r) => r.event_id === bad.eventId)).toHaveLength(1);
+    await expectProgressAtEnd('projector', stored);
+    await consumer.stop();
   });
 
   it('dead-letters a message it cannot decode at once, and handles the events around it', async () => {

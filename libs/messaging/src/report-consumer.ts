@@ -1,5 +1,18 @@
 import { TOPICS } from '@cm/contracts';
-import { compareCheckpoints } from '@cm/event-store';
+import {
+  compareCheckpoints,
+  describeEvent,
+  handleOrPark,
+  isConnectionError,
+  isTransientFailure,
+  readEventAt,
+  recordParkedEvent,
+  retryRequests,
+  settleRetryFailed,
+  settleRetrySucceeded,
+  summarizeFailure,
+  TransientError,
+} from '@cm/event-store';
 import type { Checkpoint, StoredEvent } from '@cm/event-store';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
@@ -53,13 +66,19 @@ export interface ReportConsumerOptions {
   }) => void;
   /** Told of every message sent to the dead-letter topic. */
   onDeadLetter?: (entry: { partition: number; offset: string; error: unknown }) => void;
+  /** Told of every event parked (after its transaction committed). */
+  onParked?: (entry: {
+    partition: number;
+    event: StoredEvent;
+    error: unknown;
+    attempts: number;
+  }) => void;
+  /** How often this member looks for retries of parked events it owns (default 1000 ms). */
+  retryPollMs?: number;
   log?: MessagingLog;
 }
 
-/** A failure that is not the message's fault (database down, a rebuild running): wait, retry. */
-export class TransientError extends Error {
-  override readonly name = 'TransientError';
-}
+export { TransientError };
 
 /** The partition was taken from this member mid-batch: stop without resolving anything. */
 class PartitionLostError extends Error {
@@ -78,13 +97,16 @@ type Decoded =
  * tail, a redelivery after a rebalance or a crash before Kafka's offset commit. Kafka's own
  * committed offsets only say where fetching starts; they are committed after the database.
  *
- * Failures: a message that cannot be decoded goes to `conflict.reports.dlq.v1` at once. A batch
- * whose handling fails is retried with a back-off, then split into single messages; a message
- * that still fails after `maxTries` goes to the dead-letter topic with the error in its headers
- * and its progress is moved past it, and the partition moves on. Failures that are not the
- * message's (the database unreachable, a TransientError) are retried while the partition is
- * ours, heartbeating, without using up tries: dead-lettering every message of an outage would
- * be worse than waiting. Nothing else is retried without bound.
+ * Failures: a message that cannot be decoded goes to `conflict.reports.dlq.v1` at once (it
+ * names no stored event). A batch whose handling fails is settled by the event store's parking
+ * policy (handleOrPark): retried with a back-off, halved until the failing event stands alone,
+ * and that event, still failing after `maxTries`, is parked: a parked_events row (subscriber =
+ * the group id) written with the partition's progress moved past it, and a copy on the
+ * dead-letter topic with the error in its headers. The partition moves on. Failures that are
+ * not the message's (the database unreachable, a TransientError) are retried while the
+ * partition is ours, heartbeating, without using up tries: parking every message of an outage
+ * would be worse than waiting. Nothing else is retried without bound. Retries of parked events
+ * an administrator asks for are served by the member holding the event's partition.
  */
 export class ReportConsumer {
   private consumer: Consumer | undefined;
@@ -96,6 +118,10 @@ export class ReportConsumer {
   private readonly retryMaxMs: number;
   private stopping = false;
   private assignment: readonly number[] = [];
+  /** Work on one partition's progress runs one at a time (live batches, parking, retries). */
+  private readonly partitionQueues = new Map<number, Promise<unknown>>();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retrying: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ReportConsumerOptions) {
     this.topic = options.topic ?? TOPICS.reports;
@@ -142,11 +168,28 @@ export class ReportConsumer {
       eachBatch: (payload) => this.eachBatch(payload),
     });
     this.consumer = consumer;
+    this.retryTimer = setInterval(() => {
+      this.retrying = this.retrying
+        .then(() => this.serveRetries())
+        .catch((error: unknown) =>
+          this.options.log?.(
+            'warn',
+            `kafka consumer ${this.options.groupId}: serving retries failed`,
+            {
+              err: error,
+            },
+          ),
+        );
+    }, this.options.retryPollMs ?? 1000);
+    this.retryTimer.unref();
   }
 
   /** Leaves the group (a rebalance hands the partitions on) and closes the producer. */
   async stop(): Promise<void> {
     this.stopping = true;
+    clearInterval(this.retryTimer);
+    this.retryTimer = undefined;
+    await this.retrying;
     const consumer = this.consumer;
     this.consumer = undefined;
     await consumer?.disconnect();
@@ -195,52 +238,70 @@ export class ReportConsumer {
     }
   }
 
-  /** Handles a run of decoded events, retrying, splitting and dead-lettering as above. */
+  /** Handles a run of decoded events, retrying, splitting and parking as above. */
   private async handleChunk(
     payload: EachBatchPayload,
     chunk: Extract<Decoded, { kind: 'event' }>[],
   ): Promise<void> {
-    let tries = 0;
-    let waits = 0;
-    for (;;) {
-      this.assertOurs(payload);
-      try {
-        await this.handleInTransaction(payload.batch.topic, payload.batch.partition, chunk);
-        payload.resolveOffset(chunk[chunk.length - 1].message.offset);
+    const { topic, partition } = payload.batch;
+    const deadLettered = new Set<string>();
+    await handleOrPark(chunk, {
+      maxTries: this.maxTries,
+      isTransient,
+      isFatal: (error) => error instanceof PartitionLostError,
+      pause: (attempt) => this.pause(payload, attempt),
+      handle: async (part) => {
+        this.assertOurs(payload);
+        await this.handleInTransaction(topic, partition, part);
+        payload.resolveOffset(part[part.length - 1].message.offset);
         await payload.heartbeat().catch(() => undefined);
-        return;
-      } catch (error) {
-        if (isTransient(error)) {
-          waits++;
-          if (waits === 1 || waits % 20 === 0) {
-            this.options.log?.('warn', `kafka consumer ${this.options.groupId}: waiting to retry`, {
-              partition: payload.batch.partition,
-              err: error,
-            });
-          }
-          await this.pause(payload, waits);
-          continue;
+      },
+      park: async (only, failure) => {
+        this.assertOurs(payload);
+        // Once per message, however often recording the parking must be tried again.
+        if (!deadLettered.has(only.message.offset)) {
+          await this.deadLetter(payload, only.message, failure.error, failure.attempts);
+          deadLettered.add(only.message.offset);
         }
-        tries++;
-        if (tries < this.maxTries) {
-          await this.pause(payload, tries);
-          continue;
-        }
-        if (chunk.length > 1) {
-          // One bad message must not hold back the others: find it by trying each alone.
-          for (const single of chunk) await this.handleChunk(payload, [single]);
-          return;
-        }
-        const [only] = chunk;
-        await this.deadLetter(payload, only.message, error, tries);
-        await this.skipPast(payload, only.event);
+        await this.parkPast(payload, only.event, failure);
         payload.resolveOffset(only.message.offset);
-        return;
-      }
-    }
+      },
+      onFailure: ({ items, error, transient, tries }) =>
+        this.options.log?.(
+          'warn',
+          `kafka consumer ${this.options.groupId}: partition ${partition} failed ${
+            items.length === 1
+              ? `at ${describeEvent(items[0].event)}`
+              : `on ${items.length} events at positions ${items[0].event.position}..${items[items.length - 1].event.position}`
+          } (${transient ? "not the events' fault: waiting to retry without using a try" : `try ${tries}`}): ${summarizeFailure(error).message}`,
+          { partition, err: error },
+        ),
+    });
   }
 
-  private async handleInTransaction(
+  /** Runs `work` after every earlier work on `partition` in this member has ended. */
+  private inPartition<T>(partition: number, work: () => Promise<T>): Promise<T> {
+    const before = this.partitionQueues.get(partition) ?? Promise.resolve();
+    const result = before.then(work, work);
+    const settled = result.catch(() => undefined);
+    this.partitionQueues.set(partition, settled);
+    void settled.then(() => {
+      if (this.partitionQueues.get(partition) === settled) this.partitionQueues.delete(partition);
+    });
+    return result;
+  }
+
+  private handleInTransaction(
+    topic: string,
+    partition: number,
+    chunk: Extract<Decoded, { kind: 'event' }>[],
+  ): Promise<void> {
+    return this.inPartition(partition, () =>
+      this.handleChunkInTransaction(topic, partition, chunk),
+    );
+  }
+
+  private async handleChunkInTransaction(
     topic: string,
     partition: number,
     chunk: Extract<Decoded, { kind: 'event' }>[],
@@ -284,34 +345,124 @@ export class ReportConsumer {
     }
   }
 
-  /** Moves the progress past a dead-lettered event, so a redelivery drops it as a duplicate. */
-  private async skipPast(payload: EachBatchPayload, event: StoredEvent): Promise<void> {
+  /**
+   * Records the parked event and moves the partition's progress past it, in one transaction,
+   * so a redelivery drops it as a duplicate. One try: handleOrPark tries again on failure.
+   */
+  private parkPast(
+    payload: EachBatchPayload,
+    event: StoredEvent,
+    failure: { error: unknown; attempts: number; firstFailedAt: Date },
+  ): Promise<void> {
     const { topic, partition } = payload.batch;
-    for (let waits = 1; ; waits++) {
+    return this.inPartition(partition, async () => {
       this.assertOurs(payload);
-      const tx = await this.options.pool.connect().catch((error: unknown) => error as Error);
-      if (tx instanceof Error) {
-        await this.pause(payload, waits);
-        continue;
-      }
+      const tx = await this.options.pool.connect();
+      let broken = false;
       try {
         await tx.query('BEGIN');
         const progress = await loadProgress(tx, this.options.groupId, topic, partition);
         const to = checkpointOfEvent(event);
         if (compareCheckpoints(to, progress.effective) > 0) {
+          await recordParkedEvent(tx, {
+            subscriber: this.options.groupId,
+            event,
+            error: failure.error,
+            attempts: failure.attempts,
+            firstFailedAt: failure.firstFailedAt,
+            partition,
+          });
           await advanceProgress(tx, this.options.groupId, topic, partition, progress.own, to);
         }
         await tx.query('COMMIT');
-        tx.release();
-        return;
       } catch (error) {
-        await tx.query('ROLLBACK').catch(() => undefined);
-        tx.release(isConnectionError(error));
-        this.options.log?.('warn', 'kafka consumer: moving past a dead letter failed; retrying', {
-          err: error,
+        await tx.query('ROLLBACK').catch(() => {
+          broken = true;
         });
-        await this.pause(payload, waits);
+        if (isConnectionError(error)) broken = true;
+        throw error;
+      } finally {
+        tx.release(broken);
       }
+      this.options.log?.(
+        'error',
+        `kafka consumer ${this.options.groupId} parked the event at ${describeEvent(event)} ` +
+          `after ${failure.attempts} tries and went on: ${summarizeFailure(failure.error).message}`,
+        { partition, err: failure.error },
+      );
+      try {
+        this.options.onParked?.({ partition, event, ...failure });
+      } catch {
+        // A notice that throws must not undo the parking.
+      }
+    });
+  }
+
+  /**
+   * Retries of parked events of this group an administrator asked for: each is handled alone
+   * through the handler, by the member holding its partition, in turn with that partition's
+   * batches. Success deletes the row in the handler's transaction; failure keeps it.
+   */
+  private async serveRetries(): Promise<void> {
+    if (this.stopping || this.assignment.length === 0) return;
+    const requests = await retryRequests(this.options.pool, this.options.groupId);
+    for (const request of requests) {
+      const partition = request.partition;
+      if (this.stopping || partition === null || !this.assignment.includes(partition)) continue;
+      await this.inPartition(partition, async () => {
+        const event = await readEventAt(this.options.pool, request.position);
+        if (!event) {
+          await settleRetryFailed(
+            this.options.pool,
+            this.options.groupId,
+            request.position,
+            new Error(`No event at position ${request.position} in the store`),
+          );
+          return;
+        }
+        const tx = await this.options.pool.connect();
+        let broken = false;
+        try {
+          await tx.query('BEGIN');
+          try {
+            await this.options.beforeBatch?.(tx);
+            const progress = await loadProgress(tx, this.options.groupId, this.topic, partition);
+            await this.options.handle({
+              topic: this.topic,
+              partition,
+              events: [event],
+              progress: progress.effective,
+              tx,
+            });
+            await settleRetrySucceeded(tx, this.options.groupId, request.position);
+            await tx.query('COMMIT');
+            this.options.log?.(
+              'warn',
+              `kafka consumer ${this.options.groupId}: retry of the parked event at ${describeEvent(event)} succeeded`,
+              { partition },
+            );
+          } catch (error) {
+            await tx.query('ROLLBACK').catch(() => {
+              broken = true;
+            });
+            if (isConnectionError(error)) broken = true;
+            if (isTransient(error)) throw error; // asked again at the next poll
+            await settleRetryFailed(
+              this.options.pool,
+              this.options.groupId,
+              request.position,
+              error,
+            );
+            this.options.log?.(
+              'warn',
+              `kafka consumer ${this.options.groupId}: retry of the parked event at ${describeEvent(event)} failed`,
+              { partition, err: error },
+            );
+          }
+        } finally {
+          tx.release(broken);
+        }
+      });
     }
   }
 
@@ -384,24 +535,7 @@ export class ReportConsumer {
   }
 }
 
-/** SQLSTATE classes of failures that are the database's, not the message's. */
-const TRANSIENT_SQLSTATE = /^(08|53|57P0|57014|40001|40P01|55P03)/;
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
-
-function isConnectionError(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  if (typeof code === 'string' && (CONNECTION_CODES.has(code) || /^(08|57P0)/.test(code))) {
-    return true;
-  }
-  const message = error instanceof Error ? error.message : '';
-  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(
-    message,
-  );
-}
-
+/** Not the message's fault (the event store's test, plus progress moved by another member). */
 function isTransient(error: unknown): boolean {
-  if (error instanceof TransientError || error instanceof ProgressMovedError) return true;
-  const code = (error as { code?: unknown })?.code;
-  if (typeof code === 'string' && TRANSIENT_SQLSTATE.test(code)) return true;
-  return isConnectionError(error);
+  return error instanceof ProgressMovedError || isTransientFailure(error);
 }

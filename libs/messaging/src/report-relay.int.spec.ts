@@ -1,5 +1,5 @@
 import { KAFKA_CONTENT_TYPE, TOPICS } from '@cm/contracts';
-import { loadCheckpoint, saveCheckpoint } from '@cm/event-store';
+import { listParkedEvents, loadCheckpoint, saveCheckpoint } from '@cm/event-store';
 import type { StoredEvent } from '@cm/event-store';
 import { checkpointOfEvent, decodeReportMessage, theatreOf } from './report-message';
 import { REPORT_RELAY_SUBSCRIPTION } from './report-relay';
@@ -66,6 +66,41 @@ describe('ReportRelay (test broker, real PostgreSQL)', () => {
       });
     }
     expect(h.logs.filter((entry) => entry.level === 'error')).toEqual([]);
+  });
+
+  it('parks an event the brokers refuse as too large and publishes the others', async () => {
+    h.broker!.maxMessageBytes = 64 * 1024;
+    await h.appendReports(20);
+    const { lastPosition: big } = await h.store.append(
+      'report-too-large',
+      [{ type: 'CasualtyReported', data: { theatre: THEATRES[0], padding: 'x'.repeat(200_000) } }],
+      { expectedVersion: 'no_stream' },
+    );
+    await h.appendReports(20);
+    const { relay } = await h.startRelay();
+    await relay.waitUntilPublished(undefined, 120_000);
+
+    const parked = await listParkedEvents(h.db.pool, REPORT_RELAY_SUBSCRIPTION);
+    expect(parked).toHaveLength(1);
+    expect(parked[0]).toMatchObject({
+      subscriber: REPORT_RELAY_SUBSCRIPTION,
+      position: big,
+      streamId: 'report-too-large',
+      type: 'CasualtyReported',
+      attempts: 3,
+    });
+    expect(parked[0].error.message).toMatch(/larger than the max message size/);
+    const published = new Set(h.idsOn());
+    const stored = await h.readOrder();
+    for (const event of stored) {
+      expect([event.position, published.has(event.eventId)]).toEqual([
+        event.position,
+        event.position !== big,
+      ]);
+    }
+    expect(
+      h.logs.some((entry) => entry.level === 'error' && entry.message.includes(`position ${big}`)),
+    ).toBe(true);
   });
 
   it('republishes only the tail after its checkpoint was moved back, and consumers handle it once', async () => {
@@ -168,5 +203,7 @@ describe('ReportRelay (test broker, real PostgreSQL)', () => {
     await eventually('the consumer handled everything', () => h.drained('projector'), 120_000);
     await h.expectHandledExactlyOnce('projector', stored);
     expect(consumer.duplicates()).toBeGreaterThanOrEqual(repeats);
+    // An outage is the cluster's fault: waited out, nothing parked.
+    expect(await listParkedEvents(h.db.pool)).toEqual([]);
   });
 });

@@ -1,10 +1,16 @@
 import { TOPICS } from '@cm/contracts';
-import { START, startSubscription } from '@cm/event-store';
+import {
+  describeParked,
+  describeSubscriptionFailure,
+  START,
+  startSubscription,
+} from '@cm/event-store';
 import type { Checkpoint, StoredEvent, Subscription } from '@cm/event-store';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { MessagingLog } from './kafka-connection';
 import { RenewableProducer } from './renewable-producer';
+import { publishFailure } from './publish-failure';
 import { encodeReportMessage } from './report-message';
 
 export const REPORT_RELAY_SUBSCRIPTION = 'kafka-relay';
@@ -28,9 +34,11 @@ export interface ReportRelayOptions {
  * subscription: a batch is sent (idempotent producer, acks from all in-sync replicas) inside the
  * transaction that then moves the relay's checkpoint. If the process dies between the brokers'
  * acknowledgement and the commit, the next relay publishes that batch again: at most the
- * unacknowledged tail is repeated, and consumers drop it by store position. A failed send is
- * retried by the subscription with a back-off, without limit, on a new producer: an event is
- * never skipped.
+ * unacknowledged tail is repeated, and consumers drop it by store position. A send the cluster
+ * failed (brokers unreachable, timeouts) is retried with a back-off, without limit, on a new
+ * producer. An event the brokers refuse as such (too large) is parked by the subscription
+ * after bounded tries, like any subscriber's (parked_events, subscriber `kafka-relay`), and the
+ * relay goes on; it is never skipped silently.
  */
 export class ReportRelay {
   private producer: RenewableProducer | undefined;
@@ -49,16 +57,25 @@ export class ReportRelay {
       batchSize: this.options.batchSize ?? 500,
       pollIntervalMs: this.options.pollIntervalMs,
       handle: async (events) => {
-        await producer.send({
-          topic: TOPICS.reports,
-          acks: -1,
-          messages: events.map((event) => encodeReportMessage(event, this.options.partitions)),
-        });
+        const messages = events.map((event) => encodeReportMessage(event, this.options.partitions));
+        try {
+          await producer.send({ topic: TOPICS.reports, acks: -1, messages });
+        } catch (error) {
+          throw publishFailure(error);
+        }
         this.options.onPublished?.(events);
       },
-      onError: (error) =>
-        this.options.log?.('error', 'kafka relay: publishing a batch failed; retrying', {
-          err: error,
+      onError: (error, context) =>
+        this.options.log?.(
+          'warn',
+          `kafka relay: publishing a batch failed: ${describeSubscriptionFailure(error, context)}`,
+          {
+            err: error,
+          },
+        ),
+      onParked: (parked) =>
+        this.options.log?.('error', `kafka relay: ${describeParked(parked)}`, {
+          err: parked.error,
         }),
     });
   }

@@ -17,6 +17,7 @@ export * from './http/problem';
 export * from './http/problem-details.filter';
 export * from './http/rate-limit';
 export * from './metrics/metrics';
+export * from './parking/parked-events';
 export * from './platform.module';
 export * from './time/clock';
 export * from './event-store/event-store.module';

@@ -11,6 +11,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthController } from './health/health.controller';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { Metrics, MetricsController } from './metrics/metrics';
+import { ParkedEventsGauge } from './parking/parked-events';
 import { CLOCK, Clock, systemClock } from './time/clock';
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -65,6 +66,7 @@ export class PlatformModule {
         { provide: ApiKeyAuthenticator, useValue: new ApiKeyAuthenticator(config.apiKeys) },
         { provide: CLOCK, useValue: options.clock ?? systemClock },
         Metrics,
+        ParkedEventsGauge,
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       ],

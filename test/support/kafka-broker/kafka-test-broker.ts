@@ -40,6 +40,11 @@ const FIRST_PRODUCER_ID = 1000;
 export class KafkaTestBroker {
   /** Requests the broker could not serve (bad frames, unimplemented versions): tests assert none. */
   readonly errors: Error[] = [];
+  /**
+   * Record batches larger than this are refused with MESSAGE_TOO_LARGE, as Kafka's
+   * `message.max.bytes` (default 1048588, as Kafka's); tests may lower it at any time.
+   */
+  maxMessageBytes = 1_048_588;
   private readonly log = new LogStore();
   private readonly groups = new GroupCoordinator();
   private readonly connections = new Set<BrokerConnection>();
@@ -179,6 +184,7 @@ export class KafkaTestBroker {
       clusterId: 'kafka-test-broker',
       autoCreateTopics: this.autoCreateTopics,
       defaultPartitions: this.defaultPartitions,
+      maxMessageBytes: this.maxMessageBytes,
       log: this.log,
       groups: this.groups,
       apis,

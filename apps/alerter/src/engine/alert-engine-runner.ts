@@ -1,6 +1,12 @@
 import { EscalationEngine, SnapshotMismatchError } from '@cm/escalation';
 import type { AlertChange, EngineOptions, Rule } from '@cm/escalation';
-import { compareCheckpoints, PostgresEventStore, START } from '@cm/event-store';
+import {
+  compareCheckpoints,
+  describeEvent,
+  PostgresEventStore,
+  START,
+  summarizeFailure,
+} from '@cm/event-store';
 import type { Checkpoint, StoredEvent } from '@cm/event-store';
 import type { Pool } from 'pg';
 import type { Queryable } from '../alerts/queryable';
@@ -12,6 +18,8 @@ export interface EngineChanges {
 }
 
 const REPLAY_PAGE = 1000;
+/** No checkpoint's state: isAt() is false for every checkpoint. */
+const NOWHERE: Checkpoint = Object.freeze({ position: -1, transactionId: '0' });
 /** Theatres whose state is taken and written together when a snapshot is stored. */
 const SNAPSHOT_THEATRES_AT_ONCE = 10;
 
@@ -43,6 +51,12 @@ export class AlertEngineRunner {
        * partition's theatres): a replay skips the others.
        */
       accepts?: (event: StoredEvent) => boolean;
+      /**
+       * The subscriber whose parked events (parked_events) a replay leaves out, as the live
+       * handling did. An event that throws in the engine during a replay is left out too: the
+       * live handling parked it (or an administrator discarded it).
+       */
+      parkedBy?: string;
     },
   ) {
     this.engine = new EscalationEngine(rules, options.engine);
@@ -72,6 +86,7 @@ export class AlertEngineRunner {
       }
     }
     const store = new PostgresEventStore(this.pool);
+    const parked = await this.parkedPositions();
     let replayed = 0;
     let after = from;
     while (compareCheckpoints(after, target) < 0) {
@@ -85,7 +100,15 @@ export class AlertEngineRunner {
         if (compareCheckpoints(checkpointOf(event), target) > 0) break;
         after = checkpointOf(event);
         if (this.options.accepts && !this.options.accepts(event)) continue;
-        this.engine.apply(event);
+        if (parked.has(event.position)) continue;
+        try {
+          this.engine.apply(event);
+        } catch (error) {
+          this.options.log?.(
+            `replay left out the event at ${describeEvent(event)}: ${summarizeFailure(error).message}`,
+          );
+          continue;
+        }
         this.touch(event);
         replayed++;
       }
@@ -98,10 +121,16 @@ export class AlertEngineRunner {
   /** Applies a batch in store order; the caller stores the changes with the checkpoint. */
   apply(events: readonly StoredEvent[]): EngineChanges[] {
     const result: EngineChanges[] = [];
-    for (const event of events) {
-      const changes = this.engine.apply(event);
-      this.touch(event);
-      if (changes.length) result.push({ event, changes });
+    try {
+      for (const event of events) {
+        const changes = this.engine.apply(event);
+        this.touch(event);
+        if (changes.length) result.push({ event, changes });
+      }
+    } catch (error) {
+      // The engine took part of the batch: its state is no checkpoint's, restore before use.
+      this.applied = NOWHERE;
+      throw error;
     }
     if (events.length) this.applied = checkpointOf(events[events.length - 1]);
     return result;
@@ -128,6 +157,15 @@ export class AlertEngineRunner {
     this.eventsSinceSnapshot = 0;
     this.rewriteAll = false;
     return true;
+  }
+
+  private async parkedPositions(): Promise<Set<number>> {
+    if (!this.options.parkedBy) return new Set();
+    const { rows } = await this.pool.query<{ position: string }>(
+      'SELECT position::text AS position FROM parked_events WHERE subscriber = $1',
+      [this.options.parkedBy],
+    );
+    return new Set(rows.map((row) => Number(row.position)));
   }
 
   private touch(event: StoredEvent): void {

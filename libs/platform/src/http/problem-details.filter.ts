@@ -150,9 +150,13 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         'database unavailable',
       );
       void reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
-    } else if (problem.checks) {
-      // Not ready (a dependency is down): the probe's business, not an error of ours.
-      this.logger.warn({ checks: problem.checks, url: request?.url }, 'not ready');
+    } else if (problem.checks || problem.code === 'HEALTH.DEGRADED') {
+      // Not ready (a dependency is down, events parked): the probe's business, not an error
+      // of ours; parked events were logged at error level when they were parked.
+      this.logger.warn(
+        { checks: problem.checks, detail: problem.detail, url: request?.url },
+        'not ready',
+      );
     } else if (problem.status >= 500) {
       this.logger.error(
         { err: exception, requestId: request?.id, url: request?.url },

@@ -1,4 +1,11 @@
-import { startSubscription, type Subscription } from '@cm/event-store';
+import { reportedEventFor, reportStreamId } from '@cm/contracts';
+import {
+  describeParked,
+  PostgresEventStore,
+  startSubscription,
+  type Subscription,
+} from '@cm/event-store';
+import { aCasualtyReport } from '../../../contracts/src/testing';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
 import { appendHistory, dumpReadModels, reportHistory } from '../testing';
 import { ReadModelWriter } from './read-model-writer';
@@ -96,5 +103,42 @@ describe('rebuild', () => {
     ).toBe(filed - retracted);
     await rebuildReadModels(db.pool);
     expect(await dumpReadModels(db.pool)).toEqual(whileRunning);
+  }, 180_000);
+
+  it('names an event it cannot project, parks it and goes on', async () => {
+    await db.pool.query(`TRUNCATE events, parked_events`);
+    const store = new PostgresEventStore(db.pool);
+    const history = [...reportHistory({ seed: 9, events: 300, theatres: 3, idPrefix: 'pk' })];
+    await appendHistory(db.pool, history.slice(0, 150), 150);
+    const poisoned = reportedEventFor(
+      aCasualtyReport({ reportId: 'year-zero', occurredAt: '0000-01-01T00:00:00Z' }),
+    );
+    const { firstPosition } = await store.append(
+      reportStreamId('year-zero'),
+      [{ type: poisoned.type, data: poisoned.data, metadata: { schemaVersion: 1 } }],
+      { expectedVersion: 'no_stream' },
+    );
+    await appendHistory(db.pool, history.slice(150), 150);
+
+    const named: string[] = [];
+    const result = await rebuildReadModels(db.pool, {
+      batchSize: 100,
+      onParked: (parked) => named.push(describeParked(parked)),
+    });
+    expect(result.events).toBe(history.length + 1);
+    expect(result.parked.map((row) => [row.position, row.streamId, row.type])).toEqual([
+      [firstPosition, reportStreamId('year-zero'), 'CasualtyReported'],
+    ]);
+    expect(named).toHaveLength(1);
+    expect(named[0]).toContain(`position ${firstPosition}`);
+    expect(named[0]).toContain(reportStreamId('year-zero'));
+    expect(named[0]).toContain(result.parked[0].error.message);
+    // Everything else is in the read models: the same as a history without the poisoned event.
+    const withParked = await dumpReadModels(db.pool);
+    await db.pool.query(`DELETE FROM events WHERE position = $1`, [firstPosition]);
+    await db.pool.query(`TRUNCATE parked_events`);
+    const clean = await rebuildReadModels(db.pool, { batchSize: 100 });
+    expect(clean.parked).toEqual([]);
+    expect(await dumpReadModels(db.pool)).toEqual(withParked);
   }, 180_000);
 });

@@ -1,10 +1,14 @@
 import {
   compareCheckpoints,
+  describeSubscriptionFailure,
+  listParkedEvents,
   loadCheckpoint,
   saveCheckpoint,
   START,
   startSubscription,
   type Checkpoint,
+  type ParkedEvent,
+  type ParkedNotice,
 } from '@cm/event-store';
 import type { Pool } from 'pg';
 import { ReadModelWriter } from './read-model-writer';
@@ -76,6 +80,10 @@ export interface RebuildOptions {
   onProgress?: (progress: RebuildProgress) => void;
   /** Gives up when the checkpoint stops moving for this long (default 60 s). */
   stallTimeoutMs?: number;
+  /** Told of each event this process's projector parked (named, with its cause). */
+  onParked?: (parked: ParkedNotice) => void;
+  /** Told of each failed try, as one sentence naming the events and the cause. */
+  onFailure?: (sentence: string) => void;
 }
 
 export interface RebuildResult {
@@ -83,13 +91,19 @@ export interface RebuildResult {
   events: number;
   head: number;
   elapsedMs: number;
+  /**
+   * The projector's parked events once the rebuild reached the head: events it could not
+   * project and moved past (not in the read models until retried; see GET /v1/admin/parked).
+   */
+  parked: ParkedEvent[];
 }
 
 /**
  * Empties the read models and replays every event from position 0 up to the head at the
  * start, with the projector's own subscription: in this process, or in a projector already
  * running elsewhere (it holds the subscription's lock; this one then waits on standby and
- * watches the shared checkpoint).
+ * watches the shared checkpoint). An event the projector cannot project is parked like in live
+ * projection (named in `onParked` and in the result's `parked`) and the rebuild goes on.
  */
 export async function rebuildReadModels(
   pool: Pool,
@@ -110,6 +124,7 @@ export async function rebuildReadModels(
   };
   await resetReadModels(pool, name);
   const writer = new ReadModelWriter();
+  let lastFailure: string | undefined;
   const subscription = await startSubscription({
     pool,
     name,
@@ -118,6 +133,12 @@ export async function rebuildReadModels(
       await writer.apply(tx, events);
     },
     pollIntervalMs: 200,
+    retry: { initialMs: 100, maxMs: 2000 },
+    onParked: options.onParked,
+    onError: (error, context) => {
+      lastFailure = describeSubscriptionFailure(error, context);
+      options.onFailure?.(lastFailure);
+    },
   });
   try {
     const stallTimeoutMs = options.stallTimeoutMs ?? 60_000;
@@ -131,7 +152,14 @@ export async function rebuildReadModels(
         last = checkpoint;
         lastMovedAt = performance.now();
       } else if (performance.now() - lastMovedAt > stallTimeoutMs) {
-        throw new Error(`Rebuild stalled at position ${checkpoint.position} of ${head.position}`);
+        // Say why: the last failure this process saw (another process's projector, when it
+        // holds the subscription, logs its own).
+        throw new Error(
+          `Rebuild stalled at position ${checkpoint.position} of ${head.position}` +
+            (lastFailure
+              ? `: ${lastFailure}`
+              : ': no failure seen in this process (a projector running elsewhere holds the subscription; see its log)'),
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -142,5 +170,6 @@ export async function rebuildReadModels(
     events: Number(rows[0].count),
     head: head.position,
     elapsedMs: performance.now() - started,
+    parked: await listParkedEvents(pool, name),
   };
 }

@@ -11,6 +11,8 @@ export interface BrokerState {
   readonly clusterId: string;
   readonly autoCreateTopics: boolean;
   readonly defaultPartitions: number;
+  /** A record batch larger than this is refused with MESSAGE_TOO_LARGE. */
+  readonly maxMessageBytes: number;
   readonly log: LogStore;
   readonly groups: GroupCoordinator;
   readonly apis: readonly ApiHandler[];

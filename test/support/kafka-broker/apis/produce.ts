@@ -72,6 +72,9 @@ export const produceApi: ApiHandler = {
           if (!(error instanceof RecordBatchError)) throw error;
           batches = [];
         }
+        if (batches.some((batch) => batch.length > broker.maxMessageBytes)) {
+          return { index: partition.index, errorCode: ErrorCode.MESSAGE_TOO_LARGE, baseOffset: -1 };
+        }
         const result = broker.log.append(topic.name, partition.index, batches);
         return { index: partition.index, ...result };
       }),
