@@ -72,3 +72,4 @@ export type {
   ParkedEvent,
   ParkingRecord,
 } from './parking';
+export { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './database-errors';

@@ -1,5 +1,6 @@
 import type { StoredEvent } from './event-store.types';
 import type { Queryable } from './read-all';
+import { isDatabaseUnavailable } from './database-errors';
 
 /**
  * Parking: what every subscriber (store subscriptions, Kafka consumer groups, relays) does with
@@ -15,21 +16,18 @@ export class TransientError extends Error {
   override readonly name: string = 'TransientError';
 }
 
-/** SQLSTATE classes of failures that are the database's, not the event's. */
-const TRANSIENT_SQLSTATE = /^(08|53|57P0|57014|40001|40P01|55P03)/;
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
+/**
+ * SQLSTATE classes of failures that are the database's, not the event's, beyond an outage:
+ * resources (53), a cancelled statement (57014), serialisation and deadlock (40001, 40P01),
+ * a lock not available (55P03).
+ */
+const TRANSIENT_SQLSTATE = /^(53|57014|40001|40P01|55P03)/;
 
-/** The connection itself failed: it must not go back to the pool. */
-export function isConnectionError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && (CONNECTION_CODES.has(code) || /^(08|57P0)/.test(code))) {
-    return true;
-  }
-  const message = error instanceof Error ? error.message : '';
-  return /Connection terminated|connection timeout|Client has encountered a connection error|Cannot use a pool after calling end/i.test(
-    message,
-  );
-}
+/**
+ * The connection itself failed: it must not go back to the pool. The same test as the one
+ * that answers HTTP calls 503 (database-errors.ts), so "outage" means one thing everywhere.
+ */
+export const isConnectionError = isDatabaseUnavailable;
 
 /**
  * Whether a failure is the environment's rather than the event's: such failures are retried

@@ -7,7 +7,6 @@ export * from './auth/roles.decorator';
 export * from './bootstrap/run-service';
 export * from './config/app-config';
 export * from './database/database-bootstrap';
-export * from './database/database-errors';
 export * from './database/database.module';
 export * from './database/embedded-postgres';
 export * from './database/migrate';
