@@ -3,6 +3,7 @@ import { ReadModels1764100000000 } from './1764100000000-read-models';
 import { QueryIndexes1764150000000 } from './1764150000000-query-indexes';
 import { Alerts1764200000000 } from './1764200000000-alerts';
 import { Kafka1764300000000 } from './1764300000000-kafka';
+import { ReportSearch1764413000000 } from './1764413000000-report-search';
 
 /** Every migration, oldest first. A new file is added here, never edited after it lands. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   QueryIndexes1764150000000,
   Alerts1764200000000,
   Kafka1764300000000,
+  ReportSearch1764413000000,
 ];
