@@ -8,7 +8,7 @@ import {
   type ReportFilter,
   type SqlQuery,
 } from '../report-queries';
-import { CSV_BOM, csvColumns, csvHeader, csvRow } from './report-csv';
+import { CSV_BOM, csvColumns, csvHeader, csvRowFormatter } from './report-csv';
 import { MEDIA_TYPE_OF_FORMAT, type ReportListFormat } from './negotiate-format';
 
 /** Rows per FETCH: a page in memory at a time, a few hundred kB of text. */
@@ -80,12 +80,16 @@ export class ReportExports {
 
   private async *csv(filter: ReportFilter): AsyncGenerator<string> {
     const columns = csvColumns(filter.tables.map((table) => table.type));
+    const row = csvRowFormatter(columns);
     yield* this.pages<ReportRow>(
       reportStreamQuery(filter, 'report'),
       undefined,
       (rows) => {
         let text = '';
-        for (const row of rows) text += csvRow({ ...row.report, version: row.version }, columns);
+        for (const { report, version } of rows) {
+          report.version = version;
+          text += row(report);
+        }
         return text;
       },
       `${CSV_BOM}${csvHeader(columns)}`,
