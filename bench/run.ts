@@ -14,6 +14,7 @@ import { benchIngestHttp } from './ingest-http.bench';
 import { benchKafkaAlerts } from './kafka-alerts.bench';
 import { benchQuery } from './query.bench';
 import { benchReadModels } from './read-models.bench';
+import { benchSeriesExport } from './series-export.bench';
 
 /**
  * Every bench `npm run bench` runs, in order; each gets a fresh, migrated database.
@@ -60,6 +61,22 @@ export const benches: Bench[] = [
       'after a warm-up: live (read models), asOf at instants spread over the recorded history, ' +
       'and asOf after the last event (a whole theatre folded). HTTP left out.',
     run: benchQuery,
+  },
+  {
+    key: 'series-export',
+    name: 'Series and exports with 1,000,000 reports stored',
+    description:
+      "bench/series-export.bench.ts: the query bench's synthetic history (seed 3, 200 theatres, " +
+      '365 days; 1,000,000 events), then plain reports in 50 theatres of their own (a tenth ' +
+      'without a location) until the read models hold 1,000,000 current reports, projected by ' +
+      'rebuildReadModels. Series of GET /v1/theatres/{t}/series through TheatreSeries (HTTP left ' +
+      "out), one call at a time over the history's theatres and every valid measure, interval " +
+      'and by: live, and asOf at instants spread over the recording time. Exports: the built ' +
+      'query service alone (dist/apps/query) in a process of its own; GET /v1/reports (every ' +
+      'report) with Accept text/csv, then application/geo+json, read whole by one client as ' +
+      "fast as it takes them; time to the last byte and the server's peak RSS during each " +
+      '(VmHWM after a reset through /proc/<pid>/clear_refs).',
+    run: benchSeriesExport,
   },
   {
     key: 'rebuild',

@@ -4,6 +4,7 @@ import { QueryIndexes1764150000000 } from './1764150000000-query-indexes';
 import { Alerts1764200000000 } from './1764200000000-alerts';
 import { Kafka1764300000000 } from './1764300000000-kafka';
 import { ParkedEvents1764400000000 } from './1764400000000-parked-events';
+import { ReportSearch1764413000000 } from './1764413000000-report-search';
 import { AlertActors1764500000000 } from './1764500000000-alert-actors';
 
 /** Every migration, oldest first. A new file is added here, never edited after it lands. */
@@ -14,5 +15,6 @@ export const migrations = [
   Alerts1764200000000,
   Kafka1764300000000,
   ParkedEvents1764400000000,
+  ReportSearch1764413000000,
   AlertActors1764500000000,
 ];

@@ -137,3 +137,79 @@ export const REPORT_PAGE_SCHEMA: SchemaObject = {
     },
   },
 };
+
+export const SERIES_SCHEMA: SchemaObject = {
+  type: 'object',
+  required: ['measure', 'interval', 'by', 'buckets'],
+  properties: {
+    measure: { type: 'string', enum: ['casualties', 'violations', 'personnel'] },
+    interval: { type: 'string', enum: ['day', 'week', 'month'] },
+    by: { type: 'string', enum: ['party', 'category', 'accused', 'actor'] },
+    buckets: {
+      type: 'array',
+      description: 'Every bucket from the first to the last, oldest first; empty ones too',
+      items: {
+        type: 'object',
+        required: ['start', 'values'],
+        properties: {
+          start: { ...dateTime, description: 'The bucket’s first instant (UTC)' },
+          values: {
+            type: 'object',
+            description:
+              'By key (party, category, accused party or actor): the change in the bucket (best estimates)',
+            additionalProperties: integer,
+            example: { RU: 12, UA: 7 },
+          },
+        },
+      },
+    },
+  },
+};
+
+/** The geo+json export: a FeatureCollection of the located reports. */
+export const REPORT_FEATURE_COLLECTION_SCHEMA: SchemaObject = {
+  type: 'object',
+  required: ['type', 'features'],
+  properties: {
+    type: { type: 'string', enum: ['FeatureCollection'] },
+    features: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['type', 'id', 'geometry', 'properties'],
+        properties: {
+          type: { type: 'string', enum: ['Feature'] },
+          id: { type: 'string', description: 'The reportId' },
+          geometry: {
+            type: 'object',
+            properties: {
+              type: { type: 'string', enum: ['Point'] },
+              coordinates: {
+                type: 'array',
+                items: { type: 'number' },
+                minItems: 2,
+                maxItems: 2,
+                description: '[lon, lat] (WGS 84)',
+              },
+            },
+          },
+          properties: {
+            description:
+              'The report as in the JSON list (location with its precision), and version',
+            allOf: [
+              { $ref: `#/components/schemas/${CONTRACT_SCHEMA_NAMES.report}` },
+              { type: 'object', required: ['version'], properties: { version: integer } },
+            ],
+          },
+        },
+      },
+    },
+  },
+};
+
+/** The text/csv export (columns in README.md, "Exports"). */
+export const REPORT_CSV_SCHEMA: SchemaObject = {
+  type: 'string',
+  description:
+    'RFC 4180 CSV, UTF-8 with a byte order mark, CRLF line ends, a header row; one row per report',
+};

@@ -7,7 +7,7 @@ import { TheatreDirectory, unknownTheatre } from './theatre-directory';
 /** The overview of the contract: the read models' overview and the theatre's unresolved alerts. */
 export type TheatreOverviewView = TheatreOverview & { openAlerts: number };
 
-interface TheatreEventRow {
+export interface TheatreEventRow {
   type: string;
   data: unknown;
   position: string;
@@ -19,7 +19,7 @@ interface TheatreEventRow {
  * migration 1764150000000 on (theatre of the event, recorded_at), so the read touches only
  * this theatre's events, whatever else the store holds.
  */
-const THEATRE_EVENTS_RECORDED_BY = `
+export const THEATRE_EVENTS_RECORDED_BY = `
   SELECT type, data, position, stream_version FROM events
   WHERE data->>'theatre' = $1 AND recorded_at <= $2
   ORDER BY position`;

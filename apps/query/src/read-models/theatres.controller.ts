@@ -10,9 +10,12 @@ import {
 import { RequiresRole } from '@cm/platform';
 import { QueryParamsPipe } from '../http/query-params.pipe';
 import { OverviewQueryDto } from './overview-query.dto';
-import { OVERVIEW_SCHEMA, THEATRE_LIST_SCHEMA } from './response-schemas';
+import type { Series } from '@cm/read-models';
+import { OVERVIEW_SCHEMA, SERIES_SCHEMA, THEATRE_LIST_SCHEMA } from './response-schemas';
+import { SeriesQueryDto } from './series-query.dto';
 import { TheatreDirectory, TheatreSummary } from './theatre-directory';
 import { TheatreOverviews, TheatreOverviewView } from './theatre-overviews';
+import { TheatreSeries } from './theatre-series';
 
 const problem = { description: 'problem+json (RFC 9457)' };
 
@@ -23,6 +26,7 @@ export class TheatresController {
   constructor(
     private readonly theatres: TheatreDirectory,
     private readonly overviews: TheatreOverviews,
+    private readonly series: TheatreSeries,
   ) {}
 
   @Get()
@@ -54,5 +58,33 @@ export class TheatresController {
   ): Promise<TheatreOverviewView> {
     const asOf = query.asOfDate;
     return asOf ? this.overviews.asOf(theatre, asOf) : this.overviews.live(theatre);
+  }
+
+  @Get(':theatre/series')
+  @RequiresRole('read')
+  @ApiOperation({
+    summary: 'A measure of a theatre per day, ISO week or month of event time, for charts',
+    description:
+      'casualties (by party or category), violations (by accused party) or personnel (by actor, or party supported) per bucket, with the overview’s semantics: increments summed; a casualty group with cumulative totals counts the change of its headline (the most reliable source’s total), never the sources’ totals added, and then not its increments (the total already includes them); personnel nets arrivals and buildups against withdrawals. Values are best estimates. Summed over every bucket they equal the overview’s figures. Buckets start at 00:00 UTC, on Mondays (ISO weeks) or on the 1st; every bucket from the first to the last is listed. With asOf: folded from the events recorded by then, as the overview does.',
+  })
+  @ApiParam({ name: 'theatre', description: 'Theatre slug', example: 'russia-ukraine' })
+  @ApiOkResponse({ description: 'The series', schema: SERIES_SCHEMA })
+  @ApiResponse({ status: 400, ...problem })
+  @ApiResponse({ status: 401, ...problem })
+  @ApiResponse({ status: 403, ...problem })
+  @ApiResponse({ status: 404, description: 'Unknown theatre (or none of its reports by asOf)' })
+  seriesOf(
+    @Param('theatre') theatre: string,
+    @Query(QueryParamsPipe) query: SeriesQueryDto,
+  ): Promise<Series> {
+    const options = {
+      measure: query.measureName,
+      interval: query.intervalName,
+      by: query.byName,
+      from: query.fromDate,
+      to: query.toDate,
+    };
+    const asOf = query.asOfDate;
+    return asOf ? this.series.asOf(theatre, asOf, options) : this.series.live(theatre, options);
   }
 }

@@ -5,7 +5,16 @@ import { arrayLiteral } from './array-literal';
 /** A column of a report table: its SQL array type for unnest, and its value in a row. */
 interface ReportColumn {
   name: string;
-  type: 'text' | 'integer' | 'bigint' | 'smallint' | 'boolean' | 'timestamptz' | 'json' | 'jsonb';
+  type:
+    | 'text'
+    | 'integer'
+    | 'bigint'
+    | 'smallint'
+    | 'boolean'
+    | 'float8'
+    | 'timestamptz'
+    | 'json'
+    | 'jsonb';
   value(row: ReportRow): unknown;
 }
 
@@ -25,6 +34,10 @@ function commonColumns(): ReportColumn[] {
     { name: 'position', type: 'bigint', value: (row) => row.position },
     { name: 'occurred_at', type: 'timestamptz', value: (row) => row.report.occurredAt },
     { name: 'reported_at', type: 'timestamptz', value: (row) => row.report.reportedAt },
+    // The search's filters and the GeoJSON export's (migration 1764413000000).
+    { name: 'source_name', type: 'text', value: (row) => row.report.source.name },
+    { name: 'latitude', type: 'float8', value: (row) => row.report.location?.lat ?? null },
+    { name: 'longitude', type: 'float8', value: (row) => row.report.location?.lon ?? null },
   ];
 }
 
@@ -95,7 +108,6 @@ export const REPORT_TABLES: Record<ReportType, ReportTable> = {
         type: 'integer',
         value: (row) => details(row, 'casualty').count.high ?? null,
       },
-      { name: 'source_name', type: 'text', value: (row) => row.report.source.name },
       { name: 'source_reliability', type: 'text', value: (row) => row.report.source.reliability },
       {
         name: 'source_credibility',

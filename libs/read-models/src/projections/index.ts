@@ -6,3 +6,4 @@ export * from './fold-theatre-overview';
 export * from './overview';
 export * from './project-events';
 export * from './report-row';
+export * from './series';
