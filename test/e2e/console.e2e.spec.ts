@@ -445,7 +445,8 @@ describeBrowser('analyst console in headless Chromium', () => {
       .locator('.chart')
       .first()
       .locator('tbody tr td:first-child')
-      .allInnerTexts();
+      // The numbers' table sits in a closed <details>: its text is there, not rendered.
+      .allTextContents();
     expect(weeks).toEqual(series.buckets.map((bucket: any) => bucket.start.slice(0, 10)));
     await shot('series');
   });
@@ -477,7 +478,11 @@ describeBrowser('analyst console in headless Chromium', () => {
         accept,
       });
       expect(served.status).toBe(200);
-      expect(readFileSync(file, 'utf8')).toBe(served.text);
+      // Byte for byte: the CSV starts with a UTF-8 BOM, which a decoded text would drop.
+      const bytes = await fetch(`${app.baseUrl}/v1/theatres/${MAP_THEATRE}/deployments`, {
+        headers: { accept, authorization: `Bearer ${TEST_KEYS.read}` },
+      }).then(async (response) => Buffer.from(await response.arrayBuffer()));
+      expect(readFileSync(file).equals(bytes)).toBe(true);
       expect(download.suggestedFilename()).toBe(`${MAP_THEATRE}-deployments.${kind}`);
     }
   });
