@@ -49,6 +49,11 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
     ['HOST', { HOST: '0.0.0.0' }],
     ['DATABASE_POOL_SIZE', { DATABASE_POOL_SIZE: '0' }],
+    ['ALERTS_HEARTBEAT_MS', { ALERTS_HEARTBEAT_MS: '5' }],
+    ['ALERTS_STREAM_BUFFER_BYTES', { ALERTS_STREAM_BUFFER_BYTES: '1MB' }],
+    ['ALERTS_STREAM_STALL_MS', { ALERTS_STREAM_STALL_MS: '-1' }],
+    ['ALERTS_STREAMS_PER_KEY', { ALERTS_STREAMS_PER_KEY: '0' }],
+    ['ALERTS_STREAM_TOKEN_TTL_SECONDS', { ALERTS_STREAM_TOKEN_TTL_SECONDS: '7200' }],
   ])('given a wrong %s, then start-up stops naming it', (variable, env) => {
     expect(() => load(env)).toThrow(ConfigError);
     try {
@@ -57,6 +62,17 @@ describe('loadConfig', () => {
       expect((error as ConfigError).problems.map((p) => p.variable)).toEqual([variable]);
       expect((error as Error).message).toContain(variable);
     }
+  });
+
+  it('bounds the alert stream by default: 1 MiB per client, 20 streams per key, 60 s tokens', () => {
+    expect(load({}).alertStream).toEqual({
+      heartbeatMs: 15_000,
+      bufferBytes: 1024 * 1024,
+      stallMs: 30_000,
+      streamsPerKey: 20,
+      tokenTtlSeconds: 60,
+    });
+    expect(load({ ALERTS_STREAM_BUFFER_BYTES: '65536' }).alertStream.bufferBytes).toBe(65_536);
   });
 
   it('reports every wrong variable at once', () => {
