@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { DestinationStream } from 'pino';
 import { MonitorModule } from '../../apps/monitor/src/monitor.module';
 import { loadConfig } from '../../libs/platform/src/config/app-config';
 import { createHttpApp } from '../../libs/platform/src/http/http-app';
@@ -30,11 +31,15 @@ export async function startTestApp(
     openAccess?: boolean;
     /** The distributed mode in one process: relay, consumer groups and alert relay on these. */
     kafkaBrokers?: readonly string[];
+    /** More configuration variables (e.g. ALERTS_STREAM_BUFFER_BYTES), as the environment. */
+    env?: Record<string, string>;
+    /** Receives the app's JSON log lines (LOG_LEVEL info); without it the app logs nothing. */
+    logStream?: DestinationStream;
   } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = loadConfig({
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: options.logStream ? 'info' : 'silent',
     DATABASE_URL: database.url,
     HOST: '127.0.0.1',
     ...(options.kafkaBrokers ? { KAFKA_BROKERS: options.kafkaBrokers.join(',') } : {}),
@@ -48,6 +53,7 @@ export async function startTestApp(
             `${TEST_KEYS.both}:ingest+read`,
           ].join(','),
         }),
+    ...options.env,
   });
   const app = await createHttpApp(
     MonitorModule.register({
@@ -55,6 +61,7 @@ export async function startTestApp(
       databaseUrl: database.url,
       serviceName: 'monitor-test',
       clock: options.clock,
+      logStream: options.logStream,
     }),
     { title: 'test', logger: false, schemas: contractSchemas() },
   );

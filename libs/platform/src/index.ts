@@ -1,6 +1,7 @@
 export * from './auth/api-key.guard';
 export * from './auth/api-keys';
 export * from './auth/roles.decorator';
+export * from './auth/stream-tokens';
 export * from './bootstrap/run-service';
 export * from './config/app-config';
 export * from './database/database-bootstrap';
@@ -11,6 +12,7 @@ export * from './health/health.controller';
 export * from './http/http-app';
 export * from './http/problem';
 export * from './http/problem-details.filter';
+export * from './http/redact-url';
 export * from './metrics/metrics';
 export * from './platform.module';
 export * from './time/clock';

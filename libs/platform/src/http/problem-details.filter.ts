@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { redactUrl } from './redact-url';
 import { PROBLEM_CONTENT_TYPE, ProblemDetails, ProblemError, problemTypeUri } from './problem';
 
 const TITLES: Record<number, string> = {
@@ -52,14 +53,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const problem = this.toProblem(exception);
     if (problem.checks) {
       // Not ready (a dependency is down): the probe's business, not an error of ours.
-      this.logger.warn({ checks: problem.checks, url: request?.url }, 'not ready');
+      this.logger.warn({ checks: problem.checks, url: redactUrl(request?.url) }, 'not ready');
     } else if (problem.status >= 500) {
       this.logger.error(
-        { err: exception, requestId: request?.id, url: request?.url },
+        { err: exception, requestId: request?.id, url: redactUrl(request?.url) },
         'request failed',
       );
     }
-    problem.instance = request?.url;
+    problem.instance = redactUrl(request?.url);
     void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
   }
 
