@@ -46,8 +46,8 @@ export class PlatformModule {
       genReqId: (request: IncomingMessage) =>
         (request as IncomingMessage & { id?: string }).id ?? randomUUID(),
       autoLogging: { ignore: (request) => QUIET_PATHS.includes(request.url ?? '') },
-      redact: ['req.headers.authorization'],
-      // Stream tokens travel in the URL (?token=): the logged URL never shows them.
+      // Stream tokens travel in the URL (?token=): neither the logged URL nor query shows them.
+      redact: ['req.headers.authorization', 'req.query.token'],
       serializers: {
         req: (request: { url?: string }) => ({ ...request, url: redactUrl(request.url) }),
       },

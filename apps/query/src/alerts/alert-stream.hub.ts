@@ -69,7 +69,13 @@ class StreamClient {
   write(text: string): void {
     if (this.closed) return;
     this.response.write(text);
-    const buffered = this.response.writableLength;
+    let buffered = this.response.writableLength;
+    if (buffered > this.hub.options.bufferBytes) {
+      // Node holds a tick's writes back (corked) and hands them to the socket together: past
+      // the bound, hand them over now, so that what is left is what the client has not taken.
+      this.response.socket?.uncork();
+      buffered = this.response.writableLength;
+    }
     this.hub.observeBuffered(buffered);
     if (buffered > this.hub.options.bufferBytes) this.cutOff('buffer');
     else if (buffered > 0) this.watchStall();
