@@ -18,10 +18,10 @@ describe('ingest under fuzzed bodies', () => {
   beforeAll(async () => {
     testApp = await startTestApp();
     ingest = httpClient(testApp.baseUrl, TEST_KEYS.ingest);
-  });
+  }, 120_000);
   afterAll(async () => {
     await testApp.close();
-  });
+  }, 120_000);
 
   const storedEvents = async () =>
     Number((await testApp.database.pool.query('SELECT count(*) AS n FROM events')).rows[0].n);
