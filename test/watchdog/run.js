@@ -22,12 +22,13 @@ const scratch = mkdtempSync(join(tmpdir(), 'cm-test-watchdog-'));
 const log = join(scratch, 'progress.jsonl');
 const args = [
   require.resolve('jest/bin/jest'),
-  // After the last test, exit even if a handle is left open (Jest names the open handles
-  // with --detectOpenHandles; it says so when it forces the exit).
+  ...process.argv.slice(2),
+  // After the last test, exit even if a handle is left open (Jest says so, and names the
+  // open handles with --detectOpenHandles).
   '--forceExit',
+  // Last: --reporters takes a list, and would swallow the test paths that followed it.
   '--reporters=default',
   `--reporters=${join(__dirname, 'reporter.js')}`,
-  ...process.argv.slice(2),
 ];
 const started = Date.now();
 const jest = spawn(process.execPath, args, {

@@ -14,11 +14,21 @@ function runWatchdog(
     transform: {},
   });
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(__dirname, 'run.js'), '--config', config], {
-      cwd: root,
-      env: { ...process.env, TEST_DEADLINE_MINUTES: deadlineMinutes },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        join(__dirname, 'run.js'),
+        '--config',
+        config,
+        // A path, as `npm test -- <path>` gives one: it must reach Jest as a path.
+        `test/watchdog/fixtures/${fixture}`,
+      ],
+      {
+        cwd: root,
+        env: { ...process.env, TEST_DEADLINE_MINUTES: deadlineMinutes },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
