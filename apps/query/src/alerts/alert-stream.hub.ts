@@ -252,6 +252,8 @@ export class AlertStreamHub implements OnModuleDestroy {
     response.socket?.setKeepAlive(true, this.options.heartbeatMs);
     try {
       await this.catchUp(client);
+      // Shut down while this client was starting: onModuleDestroy did not see it.
+      if (this.stopping) client.close();
     } catch (error) {
       this.logger.warn(`alert stream replay failed: ${String(error)}`);
       client.close();
@@ -274,6 +276,9 @@ export class AlertStreamHub implements OnModuleDestroy {
   /** Ends every stream before the HTTP server closes (which would otherwise wait for them). */
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
+    // A start under way would LISTEN after this: its pool client would then never be given
+    // back, and closing the pool would wait for it for ever.
+    await this.started?.catch(() => undefined);
     this.unlisten?.();
     clearInterval(this.pollTimer);
     clearInterval(this.heartbeatTimer);
@@ -316,6 +321,7 @@ export class AlertStreamHub implements OnModuleDestroy {
   private start(): Promise<void> {
     this.started ??= (async () => {
       this.lastSeq = await this.headSeq();
+      if (this.stopping) return;
       this.unlisten = this.listener.subscribe(() => this.wake());
       this.pollTimer = setInterval(() => this.wake(), this.options.pollIntervalMs);
       this.heartbeatTimer = setInterval(() => {
