@@ -33,6 +33,11 @@ const base = {
 };
 
 module.exports = {
+  // A loaded two-core machine makes app and database set-up slow: Jest's 5 s default (which
+  // also bounds every hook without a timeout of its own) failed teardowns half-way, leaving
+  // clients running. Hooks that start apps, databases or brokers also say 120 s themselves.
+  // The whole run is bounded by test/watchdog/run.js (`npm test`).
+  testTimeout: 60_000,
   // globalSetup runs in Jest's own process, where Node 20.19+ require()s ESM packages natively.
   transform,
   transformIgnorePatterns: ['/node_modules/'],

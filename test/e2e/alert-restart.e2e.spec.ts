@@ -51,8 +51,8 @@ describe('the alerter process killed with SIGKILL mid-backlog', () => {
   beforeAll(async () => {
     execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'pipe' });
     db = await createTestDatabase();
-  });
-  afterAll(() => db?.drop());
+  }, 120_000);
+  afterAll(() => db?.drop(), 120_000);
 
   async function checkpoint(): Promise<number> {
     const { rows } = await db.pool.query<{ position: string }>(

@@ -16,20 +16,16 @@ describe('GET /v1/alerts/stream (Server-Sent Events)', () => {
   let read: ReturnType<typeof httpClient>;
   let streamUrl: string;
   const auth = { authorization: `Bearer ${TEST_KEYS.read}` };
-  const previousHeartbeat = process.env.ALERTS_HEARTBEAT_MS;
 
   beforeAll(async () => {
-    process.env.ALERTS_HEARTBEAT_MS = '100';
-    app = await startTestApp();
+    app = await startTestApp({ env: { ALERTS_HEARTBEAT_MS: '100' } });
     ingest = httpClient(app.baseUrl, TEST_KEYS.ingest);
     read = httpClient(app.baseUrl, TEST_KEYS.read);
     streamUrl = `${app.baseUrl}/v1/alerts/stream`;
-  });
+  }, 120_000);
   afterAll(async () => {
-    if (previousHeartbeat === undefined) delete process.env.ALERTS_HEARTBEAT_MS;
-    else process.env.ALERTS_HEARTBEAT_MS = previousHeartbeat;
     await app?.close();
-  });
+  }, 120_000);
 
   async function journal(after = 0): Promise<{ seq: string; alert: unknown }[]> {
     const { rows } = await app.database.pool.query(
@@ -119,7 +115,7 @@ describe('GET /v1/alerts/stream (Server-Sent Events)', () => {
   });
 
   it('ends open streams when the app shuts down', async () => {
-    const other = await startTestApp();
+    const other = await startTestApp({ env: { ALERTS_HEARTBEAT_MS: '100' } });
     try {
       const stream = await SseClient.connect(`${other.baseUrl}/v1/alerts/stream`, auth);
       await stream.waitFor('the first heartbeat', () => stream.comments.includes('heartbeat'));

@@ -28,8 +28,8 @@ describe('alerts over HTTP', () => {
     app = await startTestApp();
     read = httpClient(app.baseUrl, TEST_KEYS.read);
     ingest = httpClient(app.baseUrl, TEST_KEYS.ingest);
-  });
-  afterAll(() => app.close());
+  }, 120_000);
+  afterAll(() => app.close(), 120_000);
 
   it('raises the default rules’ alerts for reports that meet them', async () => {
     expect((await ingest('POST', '/v1/reports', reinforcement('kp-1', 'kursk'))).status).toBe(201);

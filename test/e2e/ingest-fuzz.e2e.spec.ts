@@ -25,7 +25,7 @@ describe('ingest under fuzzed bodies', () => {
   }, 120_000);
   afterAll(async () => {
     await testApp?.close();
-  }, 60_000);
+  }, 120_000);
 
   /** Every stored report passes validation again, as a rebuild would read it. */
   const expectEveryStoredReportValid = async () => {

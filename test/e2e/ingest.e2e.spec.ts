@@ -37,10 +37,10 @@ describe('ingest over HTTP (real app, real PostgreSQL)', () => {
     ingest = httpClient(testApp.baseUrl, TEST_KEYS.ingest);
     reader = httpClient(testApp.baseUrl, TEST_KEYS.read);
     anonymous = httpClient(testApp.baseUrl);
-  });
+  }, 120_000);
   afterAll(async () => {
     await testApp.close();
-  });
+  }, 120_000);
 
   describe('POST /v1/reports', () => {
     it('files a report (201), answers the same body again with 200 and the same receipt', async () => {
@@ -168,7 +168,7 @@ describe('ingest over HTTP (real app, real PostgreSQL)', () => {
     beforeAll(async () => {
       const filed = await ingest('POST', '/v1/reports', aCasualtyReport({ reportId: id }));
       expect(filed.status).toBe(201);
-    });
+    }, 120_000);
 
     it('corrects at the current version (201) and refuses the stale version (409)', async () => {
       const current = await reader('GET', `/v1/reports/${id}`);

@@ -45,7 +45,7 @@ describe('the monitor on Kafka (test broker) against the embedded monitor', () =
   afterAll(async () => {
     await Promise.all([kafkaApp?.close(), embeddedApp?.close()]);
     await broker?.stop();
-  });
+  }, 120_000);
 
   it('creates the contract topics through the admin client', () => {
     expect(broker.topics().sort()).toEqual([

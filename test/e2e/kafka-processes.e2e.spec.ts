@@ -392,8 +392,8 @@ describe('the distributed mode as separate processes (ingest, projector, alerter
 
   beforeAll(() => {
     built = buildApps();
-  });
-  afterAll(() => built?.remove());
+  }, 120_000);
+  afterAll(() => built?.remove(), 120_000);
 
   describe('one process of each app', () => {
     let processes: AppProcesses;
@@ -419,7 +419,7 @@ describe('the distributed mode as separate processes (ingest, projector, alerter
       await processes?.killAll();
       await broker?.stop();
       await database?.drop();
-    });
+    }, 120_000);
 
     it('read models and alerts equal the embedded monitor, every alert change on conflict.alerts.v1', async () => {
       const tally = await sendScenario(
@@ -487,14 +487,14 @@ describe('the distributed mode as separate processes (ingest, projector, alerter
       processes = new AppProcesses(built!);
       broker = await KafkaTestBroker.start({ autoCreateTopics: false });
       database = await createTestDatabase();
-    });
+    }, 120_000);
 
     afterAll(async () => {
       await processes?.killAll();
       await admin?.disconnect();
       await broker?.stop();
       await database?.drop();
-    });
+    }, 120_000);
 
     /** Group `alerter` once Stable: each member's pid (from its client id) and partitions. */
     async function alerterMembers(): Promise<Map<number, number[]> | undefined> {

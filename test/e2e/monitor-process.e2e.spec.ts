@@ -65,10 +65,10 @@ describe('the monitor process on its embedded default (as `npm start` runs it)',
     // As root, the embedded PostgreSQL runs as user postgres, which must enter this folder.
     chmodSync(dataDir, 0o755);
     execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'pipe' });
-  });
+  }, 120_000);
   afterAll(() => {
     rmSync(dataDir, { recursive: true, force: true });
-  });
+  }, 120_000);
 
   it('starts an embedded PostgreSQL, serves the API, stops cleanly on SIGINT and finds its data again', async () => {
     const first = await startMonitor(dataDir);

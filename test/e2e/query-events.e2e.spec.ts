@@ -75,10 +75,10 @@ describe('GET /v1/events (real app, real PostgreSQL)', () => {
     testApp = await startTestApp();
     ingest = httpClient(testApp.baseUrl, TEST_KEYS.ingest);
     reader = httpClient(testApp.baseUrl, TEST_KEYS.read);
-  });
+  }, 120_000);
   afterAll(async () => {
     await testApp.close();
-  });
+  }, 120_000);
 
   it('answers an empty store with no items and position 0', async () => {
     const response = await reader('GET', '/v1/events');

@@ -129,10 +129,10 @@ describe('theatres, overview and report lists over HTTP (real app, real PostgreS
       aDeploymentReport({ reportId: 'other-theatre-report', theatre: 'sahel' }),
     );
     await caughtUp();
-  });
+  }, 120_000);
   afterAll(async () => {
     await testApp.close();
-  });
+  }, 120_000);
 
   describe('GET /v1/theatres', () => {
     it('lists every theatre with its report counts and open alerts', async () => {
@@ -328,7 +328,7 @@ describe('theatres, overview and report lists over HTTP (real app, real PostgreS
           ),
         );
         await caughtUp();
-      });
+      }, 120_000);
 
       it('pages through more than one page, each report once, in a stable order', async () => {
         const { items, pages } = await readAll(`/v1/theatres/${PAGING}/deployments`, 'limit=20');

@@ -22,10 +22,10 @@ describe('the demo against the monitor (real app, real PostgreSQL)', () => {
   beforeAll(async () => {
     testApp = await startTestApp();
     client = new MonitorClient(testApp.baseUrl, TEST_KEYS.both);
-  });
+  }, 120_000);
   afterAll(async () => {
     await testApp.close();
-  });
+  }, 120_000);
 
   it('files the story, then shows the overview and an alert from every default rule', async () => {
     const lines: string[] = [];

@@ -89,10 +89,10 @@ describe('rules over HTTP: GET /v1/rules, POST /v1/rules/backtest (real app, rea
     for (const report of reports) {
       expect((await ingest('POST', '/v1/reports', report)).status).toBe(201);
     }
-  });
+  }, 120_000);
   afterAll(async () => {
     await testApp.close();
-  });
+  }, 120_000);
 
   it('GET /v1/rules lists the active rules: the default rule set of infra/rules', async () => {
     const response = await reader('GET', '/v1/rules');

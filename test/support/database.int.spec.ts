@@ -5,10 +5,10 @@ describe('test database support', () => {
   let database: TestDatabase;
   beforeAll(async () => {
     database = await createTestDatabase();
-  });
+  }, 120_000);
   afterAll(async () => {
     await database.drop();
-  });
+  }, 120_000);
 
   it('gives each test file a migrated database of its own', async () => {
     const { rows } = await database.pool.query<{ name: string }>(

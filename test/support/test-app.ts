@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { DestinationStream } from 'pino';
 import { MonitorModule } from '../../apps/monitor/src/monitor.module';
 import { loadConfig } from '../../libs/platform/src/config/app-config';
 import { createHttpApp } from '../../libs/platform/src/http/http-app';
@@ -32,11 +33,13 @@ export async function startTestApp(
     kafkaBrokers?: readonly string[];
     /** More configuration variables, over the ones above (e.g. API_KEYS, RATE_LIMIT_PER_MINUTE). */
     env?: Record<string, string>;
+    /** Receives the app's JSON log lines (LOG_LEVEL info); without it the app logs nothing. */
+    logStream?: DestinationStream;
   } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = loadConfig({
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: options.logStream ? 'info' : 'silent',
     DATABASE_URL: database.url,
     HOST: '127.0.0.1',
     ...(options.kafkaBrokers ? { KAFKA_BROKERS: options.kafkaBrokers.join(',') } : {}),
@@ -58,6 +61,7 @@ export async function startTestApp(
       databaseUrl: database.url,
       serviceName: 'monitor-test',
       clock: options.clock,
+      logStream: options.logStream,
     }),
     { title: 'test', logger: false, schemas: contractSchemas(), console: true },
   );

@@ -25,8 +25,8 @@ describe('the alerter over a stored history (determinism)', () => {
     db = await createTestDatabase();
     rules = await loadRulesDirectory(resolve(__dirname, '../../../infra/rules'));
     head = await appendSyntheticHistory(db.pool, HISTORY);
-  });
-  afterAll(() => db.drop());
+  }, 120_000);
+  afterAll(() => db.drop(), 120_000);
 
   async function runAlerter(options: { snapshotEvery?: number; batchSize?: number } = {}) {
     const alerter = new Alerter({ pool: db.pool, rules, ...options });

@@ -37,7 +37,7 @@ describe('projector process', () => {
     for (const child of children) child.kill('SIGKILL');
     await db.drop();
     rmSync(built, { recursive: true, force: true });
-  });
+  }, 120_000);
 
   const startProjector = (): ChildProcess => {
     const child = spawn(process.execPath, [join(built, 'apps/projector/src/main.js')], {

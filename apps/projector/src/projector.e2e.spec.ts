@@ -12,7 +12,7 @@ describe('projector in the monitor', () => {
   }, 60_000);
   afterAll(async () => {
     await app?.close();
-  });
+  }, 120_000);
 
   it('projects filed, corrected and retracted reports and reports its progress as metrics', async () => {
     const ingest = httpClient(app.baseUrl, TEST_KEYS.ingest);

@@ -20,10 +20,10 @@ describe('PostgresEventStore', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     store = new PostgresEventStore(db.pool);
-  });
+  }, 120_000);
   afterAll(async () => {
     await db?.drop();
-  });
+  }, 120_000);
 
   describe('append and readStream', () => {
     it('appends to a new stream and reads it back', async () => {

@@ -20,10 +20,10 @@ describe('reading all while writers race', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     store = new PostgresEventStore(db.pool);
-  });
+  }, 120_000);
   afterAll(async () => {
     await db?.drop();
-  });
+  }, 120_000);
 
   it('hands every committed event to each reader exactly once, in (transaction, position) order', async () => {
     const deadline = Date.now() + RACE_MS;

@@ -81,14 +81,14 @@ describe('subscriptions', () => {
     await db.pool.query(
       'CREATE TABLE handled (subscription text NOT NULL, position bigint NOT NULL)',
     );
-  });
+  }, 120_000);
   afterEach(async () => {
     await Promise.all(running.splice(0).map((subscription) => subscription.stop()));
-  });
+  }, 120_000);
   afterAll(async () => {
     await appendNotifierFor(db.pool).flush();
     await db?.drop();
-  });
+  }, 120_000);
 
   it('handles every event exactly once across a failing batch and a stop and restart', async () => {
     const head = await appendEvents(300);

@@ -18,11 +18,11 @@ describe('AlertRelay (test broker, real PostgreSQL)', () => {
   beforeEach(async () => {
     h = await MessagingHarness.start();
     seq = 0;
-  });
+  }, 120_000);
 
   afterEach(async () => {
     await h.close();
-  });
+  }, 120_000);
 
   /** The alert JSON of CONTRACT.md as the journal keeps it after a change. */
   function alertJson(theatreIndex: number, change: (typeof CHANGES)[number], n: number) {

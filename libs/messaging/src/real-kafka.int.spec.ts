@@ -33,7 +33,7 @@ describeWithKafka(`relay and consumer against Kafka at ${brokers.join(',')}`, ()
 
   beforeAll(async () => {
     h = await MessagingHarness.start({ brokers, prefix: `int-${run}` });
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await h?.close();
@@ -42,7 +42,7 @@ describeWithKafka(`relay and consumer against Kafka at ${brokers.join(',')}`, ()
     await admin.connect();
     await admin.deleteGroups([groupId]).catch(() => undefined);
     await admin.disconnect();
-  });
+  }, 120_000);
 
   /** Commits the group's offsets at the topic's current end: it reads only what comes next. */
   async function startGroupAtEnd(): Promise<void> {

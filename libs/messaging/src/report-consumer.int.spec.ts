@@ -13,11 +13,11 @@ describe('ReportConsumer (test broker, real PostgreSQL)', () => {
 
   beforeEach(async () => {
     h = await MessagingHarness.start();
-  });
+  }, 120_000);
 
   afterEach(async () => {
     await h.close();
-  });
+  }, 120_000);
 
   /** The stored progress rows of `groupId`, by partition. */
   async function progressOf(groupId: string): Promise<Map<number, Checkpoint>> {

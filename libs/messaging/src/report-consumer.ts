@@ -146,6 +146,10 @@ export class ReportConsumer {
       allowAutoTopicCreation: false,
       // A fetch answers as soon as anything is there; long polls otherwise (low latency).
       maxWaitTimeInMs: 500,
+      // kafkajs restarts a crashed consumer on a timer, even when the crash came from our own
+      // stop() (a broker gone while it disconnects): the restart would then reconnect and
+      // retry forever after the app has closed. Never restart once stopping.
+      retry: { retries: 5, restartOnFailure: async () => !this.stopping },
     });
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       this.assignment = [...(event.payload.memberAssignment[this.topic] ?? [])].sort(

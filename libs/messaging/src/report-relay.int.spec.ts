@@ -19,11 +19,11 @@ describe('ReportRelay (test broker, real PostgreSQL)', () => {
 
   beforeEach(async () => {
     h = await MessagingHarness.start();
-  });
+  }, 120_000);
 
   afterEach(async () => {
     await h.close();
-  });
+  }, 120_000);
 
   it('publishes every stored event once, in read order per partition, with the contract headers', async () => {
     await h.appendReports(120);

@@ -5,11 +5,15 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
 import { ApiKeyAuthenticator } from './auth/api-key-authenticator';
+import type { DestinationStream } from 'pino';
+import type { Options as PinoHttpOptions } from 'pino-http';
 import { API_KEYS, ApiKeyGuard } from './auth/api-key.guard';
 import type { AppConfig } from './config/app-config';
 import { DatabaseModule } from './database/database.module';
 import { HealthController } from './health/health.controller';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
+import { StreamTokens } from './auth/stream-tokens';
+import { redactUrl } from './http/redact-url';
 import { Metrics, MetricsController } from './metrics/metrics';
 import { ParkedEventsGauge } from './parking/parked-events';
 import { CLOCK, Clock, systemClock } from './time/clock';
@@ -22,6 +26,8 @@ export interface PlatformModuleOptions {
   /** Names the process in logs and in pg_stat_activity. */
   serviceName: string;
   clock?: Clock;
+  /** Where the JSON logs go (tests capture them); standard output when absent. */
+  logStream?: DestinationStream;
 }
 
 const QUIET_PATHS = ['/health/live', '/health/ready', '/metrics'];
@@ -35,6 +41,19 @@ const QUIET_PATHS = ['/health/live', '/health/ready', '/metrics'];
 export class PlatformModule {
   static forRoot(options: PlatformModuleOptions): DynamicModule {
     const { config } = options;
+    const pinoHttp: PinoHttpOptions = {
+      level: config.logLevel,
+      name: options.serviceName,
+      // Fastify has already chosen the id (see createHttpApp); reuse it.
+      genReqId: (request: IncomingMessage) =>
+        (request as IncomingMessage & { id?: string }).id ?? randomUUID(),
+      autoLogging: { ignore: (request) => QUIET_PATHS.includes(request.url ?? '') },
+      // Stream tokens travel in the URL (?token=): neither the logged URL nor query shows them.
+      redact: ['req.headers.authorization', 'req.query.token'],
+      serializers: {
+        req: (request: { url?: string }) => ({ ...request, url: redactUrl(request.url) }),
+      },
+    };
     return {
       module: PlatformModule,
       imports: [
@@ -42,15 +61,7 @@ export class PlatformModule {
           // nestjs-pino's default route pattern ('{/*splat}') matches nothing under
           // Nest 12's Fastify adapter, so requests went unlogged; this one matches all.
           forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
-          pinoHttp: {
-            level: config.logLevel,
-            name: options.serviceName,
-            // Fastify has already chosen the id (see createHttpApp); reuse it.
-            genReqId: (request: IncomingMessage) =>
-              (request as IncomingMessage & { id?: string }).id ?? randomUUID(),
-            autoLogging: { ignore: (request) => QUIET_PATHS.includes(request.url ?? '') },
-            redact: ['req.headers.authorization'],
-          },
+          pinoHttp: options.logStream ? [pinoHttp, options.logStream] : pinoHttp,
         }),
         DatabaseModule.forRoot({
           url: options.databaseUrl,
@@ -65,12 +76,25 @@ export class PlatformModule {
         { provide: API_KEYS, useValue: config.apiKeys },
         { provide: ApiKeyAuthenticator, useValue: new ApiKeyAuthenticator(config.apiKeys) },
         { provide: CLOCK, useValue: options.clock ?? systemClock },
+        {
+          provide: StreamTokens,
+          inject: [CLOCK],
+          useFactory: (clock: Clock) => new StreamTokens(clock, config.alertStream.tokenTtlSeconds),
+        },
         Metrics,
         ParkedEventsGauge,
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       ],
-      exports: [APP_CONFIG, API_KEYS, ApiKeyAuthenticator, CLOCK, Metrics, DatabaseModule],
+      exports: [
+        APP_CONFIG,
+        API_KEYS,
+        ApiKeyAuthenticator,
+        CLOCK,
+        Metrics,
+        StreamTokens,
+        DatabaseModule,
+      ],
     };
   }
 }

@@ -36,14 +36,14 @@ describe('Kafka test broker with kafkajs consumer groups', () => {
     await producer.connect();
     processed = [];
     running = [];
-  });
+  }, 120_000);
 
   afterEach(async () => {
     for (const { consumer } of running) await consumer.disconnect();
     await producer.disconnect();
     await broker.stop();
     expect(broker.errors).toEqual([]);
-  });
+  }, 120_000);
 
   async function startConsumer(name: string): Promise<RunningConsumer> {
     const consumer = kafkaFor(broker, name).consumer({

@@ -64,14 +64,14 @@ describe('Kafka test broker fetch and version negotiation', () => {
     client = await RawKafkaClient.connect(broker.brokers[0]);
     producer = kafkaFor(broker, 'alerter').producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
-  });
+  }, 120_000);
 
   afterEach(async () => {
     client.close();
     await producer.disconnect();
     await broker.stop();
     expect(broker.errors).toEqual([]);
-  });
+  }, 120_000);
 
   it('answers a long-polling fetch as soon as a message is produced, long before its 60 s wait', async () => {
     const parked = client.request(ApiKey.Fetch, 4, fetchRequest(0, 60_000));

@@ -9,12 +9,12 @@ describe('Kafka test broker read by kcat (librdkafka)', () => {
 
   beforeEach(async () => {
     broker = await KafkaTestBroker.start();
-  });
+  }, 120_000);
 
   afterEach(async () => {
     await broker.stop();
     expect(broker.errors).toEqual([]);
-  });
+  }, 120_000);
 
   itWithKcat('sees every message a kafkajs idempotent producer wrote', async () => {
     if (!hasKcat)

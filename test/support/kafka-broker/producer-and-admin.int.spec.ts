@@ -9,12 +9,12 @@ describe('Kafka test broker with kafkajs admin and producer', () => {
 
   beforeEach(async () => {
     broker = await KafkaTestBroker.start();
-  });
+  }, 120_000);
 
   afterEach(async () => {
     await broker.stop();
     expect(broker.errors).toEqual([]);
-  });
+  }, 120_000);
 
   it('creates topics through the admin client and describes them in metadata', async () => {
     const admin = kafkaFor(broker, 'admin').admin();
@@ -78,11 +78,11 @@ describe('Kafka test broker with kafkajs admin and producer', () => {
       broker.createTopic('conflict.reports.v1', 3);
       producer = kafkaFor(broker, 'relay').producer({ idempotent: true, maxInFlightRequests: 1 });
       await producer.connect();
-    });
+    }, 120_000);
 
     afterEach(async () => {
       await producer.disconnect();
-    });
+    }, 120_000);
 
     it('stores every message once with its key and headers, and a consumer reads them back in order per partition', async () => {
       const sent = Array.from({ length: 60 }, (_, i) => ({

@@ -30,12 +30,12 @@ describe('Kafka test broker going away and coming back', () => {
   beforeEach(async () => {
     broker = await KafkaTestBroker.start();
     broker.createTopic(TOPIC, 2);
-  });
+  }, 120_000);
 
   afterEach(async () => {
     await broker.stop();
     expect(broker.errors).toEqual([]);
-  });
+  }, 120_000);
 
   /** Drops every connection right after the nth stored batch, before its producer is answered. */
   function goAwayAfterAppend(n: number): {

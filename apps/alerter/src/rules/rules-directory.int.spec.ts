@@ -11,7 +11,7 @@ describe('loadRulesDirectory', () => {
     for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
     return dir;
   };
-  afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+  afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })), 120_000);
 
   it('reads the default rule set of infra/rules', async () => {
     const rules = await loadRulesDirectory(resolve(__dirname, '../../../../infra/rules'));

@@ -72,6 +72,14 @@ export class AlertStreamQueryDto {
   @IsString({ message: 'must be given once' })
   @Matches(/^\d{1,15}$/, { message: 'must be an event id of this stream (a whole number)' })
   lastEventId?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'A token of POST /v1/alerts/stream-tokens, instead of the Authorization header (browsers)',
+  })
+  @IsOptional()
+  @IsString({ message: 'must be given once' })
+  token?: string;
 }
 
 /** Body of POST /v1/alerts/{id}/acknowledge and /resolve. */

@@ -1,26 +1,16 @@
 import { Module } from '@nestjs/common';
+import { APP_CONFIG } from '@cm/platform';
+import type { AppConfig } from '@cm/platform';
 import { ALERT_STREAM_OPTIONS, AlertStreamHub } from './alert-stream.hub';
 import type { AlertStreamOptions } from './alert-stream.hub';
 import { AlertStreamController } from './alert-stream.controller';
 import { AlertsController } from './alerts.controller';
 import { AlertsService } from './alerts.service';
 
-/**
- * ALERTS_HEARTBEAT_MS (default 15000): how often an idle alert stream gets a comment line.
- * A set but wrong value stops start-up naming the variable, as every setting does.
- */
-export function alertStreamOptions(env: NodeJS.ProcessEnv = process.env): AlertStreamOptions {
-  const raw = env.ALERTS_HEARTBEAT_MS?.trim();
-  let heartbeatMs = 15_000;
-  if (raw) {
-    heartbeatMs = Number(raw);
-    if (!/^\d+$/.test(raw) || heartbeatMs < 10 || heartbeatMs > 600_000) {
-      throw new Error(
-        `Invalid configuration:\n  ALERTS_HEARTBEAT_MS: must be an integer from 10 to 600000, got "${raw}"`,
-      );
-    }
-  }
-  return { heartbeatMs, pollIntervalMs: 1000 };
+/** The stream's bounds from the configuration (ALERTS_HEARTBEAT_MS, ALERTS_STREAM_*). */
+export function alertStreamOptions(config: AppConfig): AlertStreamOptions {
+  const { heartbeatMs, bufferBytes, stallMs, streamsPerKey } = config.alertStream;
+  return { heartbeatMs, bufferBytes, stallMs, streamsPerKey, pollIntervalMs: 1000 };
 }
 
 /** The alert calls of CONTRACT.md: list, get, acknowledge, resolve, and the SSE stream. */
@@ -30,7 +20,7 @@ export function alertStreamOptions(env: NodeJS.ProcessEnv = process.env): AlertS
   providers: [
     AlertsService,
     AlertStreamHub,
-    { provide: ALERT_STREAM_OPTIONS, useFactory: () => alertStreamOptions() },
+    { provide: ALERT_STREAM_OPTIONS, inject: [APP_CONFIG], useFactory: alertStreamOptions },
   ],
   exports: [AlertStreamHub],
 })

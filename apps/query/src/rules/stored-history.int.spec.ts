@@ -19,10 +19,10 @@ describe('storedHistory: the event store read page by page', () => {
         })),
       );
     }
-  });
+  }, 120_000);
   afterAll(async () => {
     await db?.drop();
-  });
+  }, 120_000);
 
   const collect = async (throughPosition: number, pageSize: number): Promise<number[]> => {
     const positions: number[] = [];

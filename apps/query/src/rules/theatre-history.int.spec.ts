@@ -19,10 +19,10 @@ describe('theatreHistory: one theatre’s events through a cursor, in reading or
         })),
       );
     }
-  });
+  }, 120_000);
   afterAll(async () => {
     await db?.drop();
-  });
+  }, 120_000);
 
   const positionsOf = async (
     theatre: string,

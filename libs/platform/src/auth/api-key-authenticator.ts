@@ -41,6 +41,16 @@ export class ApiKeyAuthenticator {
     return this.keys === undefined;
   }
 
+  /**
+   * The principal of the key named `name` (stream tokens carry a key's name, never the
+   * secret); undefined when no configured key has that name any more. Open access: ANONYMOUS.
+   */
+  byName(name: string): Principal | undefined {
+    if (!this.keys) return ANONYMOUS;
+    const key = this.keys.find((candidate) => candidate.name === name);
+    return key ? { name: key.name, roles: key.roles } : undefined;
+  }
+
   authenticate(authorization: string | string[] | undefined, role: Role): Principal {
     if (!this.keys) return ANONYMOUS;
     const match =

@@ -29,6 +29,21 @@ export interface AppConfig {
   readonly rulesDir: string;
   /** RATE_LIMIT_PER_MINUTE: `/v1` requests a minute per key (per address when open); 0: off. */
   readonly rateLimitPerMinute: number;
+  readonly alertStream: AlertStreamConfig;
+}
+
+/** The alert stream's bounds (GET /v1/alerts/stream); see README, "Alert stream". */
+export interface AlertStreamConfig {
+  /** ALERTS_HEARTBEAT_MS: a comment line this often, so proxies and dead peers show up. */
+  readonly heartbeatMs: number;
+  /** ALERTS_STREAM_BUFFER_BYTES: a client's unsent output past this cuts it off. */
+  readonly bufferBytes: number;
+  /** ALERTS_STREAM_STALL_MS: a client that has not taken its output for this long is cut off. */
+  readonly stallMs: number;
+  /** ALERTS_STREAMS_PER_KEY: open streams per API key; one more is answered 429. */
+  readonly streamsPerKey: number;
+  /** ALERTS_STREAM_TOKEN_TTL_SECONDS: how long a stream token may be used to connect. */
+  readonly tokenTtlSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -139,6 +154,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     problem('RULES_DIR', `is "${rulesDir}", which is not a directory of rule files`);
   }
 
+  const alertStream: AlertStreamConfig = {
+    heartbeatMs: integer('ALERTS_HEARTBEAT_MS', 15_000, 10, 600_000),
+    bufferBytes: integer('ALERTS_STREAM_BUFFER_BYTES', 1024 * 1024, 4096, 256 * 1024 * 1024),
+    stallMs: integer('ALERTS_STREAM_STALL_MS', 30_000, 100, 3_600_000),
+    streamsPerKey: integer('ALERTS_STREAMS_PER_KEY', 20, 1, 100_000),
+    tokenTtlSeconds: integer('ALERTS_STREAM_TOKEN_TTL_SECONDS', 60, 1, 3600),
+  };
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
@@ -151,6 +174,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     logLevel,
     rulesDir,
     rateLimitPerMinute,
+    alertStream,
   };
 }
 

@@ -58,6 +58,11 @@ describe('loadConfig', () => {
     ['RATE_LIMIT_PER_MINUTE', { RATE_LIMIT_PER_MINUTE: '-1' }],
     ['RATE_LIMIT_PER_MINUTE', { RATE_LIMIT_PER_MINUTE: 'lots' }],
     ['DATABASE_POOL_SIZE', { DATABASE_POOL_SIZE: '0' }],
+    ['ALERTS_HEARTBEAT_MS', { ALERTS_HEARTBEAT_MS: '5' }],
+    ['ALERTS_STREAM_BUFFER_BYTES', { ALERTS_STREAM_BUFFER_BYTES: '1MB' }],
+    ['ALERTS_STREAM_STALL_MS', { ALERTS_STREAM_STALL_MS: '-1' }],
+    ['ALERTS_STREAMS_PER_KEY', { ALERTS_STREAMS_PER_KEY: '0' }],
+    ['ALERTS_STREAM_TOKEN_TTL_SECONDS', { ALERTS_STREAM_TOKEN_TTL_SECONDS: '7200' }],
   ])('given a wrong %s, then start-up stops naming it', (variable, env) => {
     expect(() => load(env)).toThrow(ConfigError);
     try {
@@ -79,6 +84,17 @@ describe('loadConfig', () => {
     expect(load({}).rateLimitPerMinute).toBe(600_000);
     expect(load({ RATE_LIMIT_PER_MINUTE: '120' }).rateLimitPerMinute).toBe(120);
     expect(load({ RATE_LIMIT_PER_MINUTE: '0' }).rateLimitPerMinute).toBe(0);
+  });
+
+  it('bounds the alert stream by default: 1 MiB per client, 20 streams per key, 60 s tokens', () => {
+    expect(load({}).alertStream).toEqual({
+      heartbeatMs: 15_000,
+      bufferBytes: 1024 * 1024,
+      stallMs: 30_000,
+      streamsPerKey: 20,
+      tokenTtlSeconds: 60,
+    });
+    expect(load({ ALERTS_STREAM_BUFFER_BYTES: '65536' }).alertStream.bufferBytes).toBe(65_536);
   });
 
   it('reports every wrong variable at once', () => {

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BODY_LIMIT_BYTES, MAX_HEADER_BYTES, MAX_PARAM_LENGTH } from './http-limits';
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '@cm/event-store';
+import { redactUrl } from './redact-url';
 import { PROBLEM_CONTENT_TYPE, ProblemDetails, ProblemError, problemTypeUri } from './problem';
 
 const TITLES: Record<number, string> = {
@@ -146,7 +147,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (problem.code === 'DATABASE.UNAVAILABLE') {
       // An outage, not a bug: one line per request, without the stack.
       this.logger.warn(
-        { err: errorMessage(exception), requestId: request?.id, url: request?.url },
+        { err: errorMessage(exception), requestId: request?.id, url: redactUrl(request?.url) },
         'database unavailable',
       );
       void reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
@@ -154,16 +155,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       // Not ready (a dependency is down, events parked): the probe's business, not an error
       // of ours; parked events were logged at error level when they were parked.
       this.logger.warn(
-        { checks: problem.checks, detail: problem.detail, url: request?.url },
+        { checks: problem.checks, detail: problem.detail, url: redactUrl(request?.url) },
         'not ready',
       );
     } else if (problem.status >= 500) {
       this.logger.error(
-        { err: exception, requestId: request?.id, url: request?.url },
+        { err: exception, requestId: request?.id, url: redactUrl(request?.url) },
         'request failed',
       );
     }
-    problem.instance = request?.url;
+    problem.instance = redactUrl(request?.url);
     void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
   }
 

@@ -21,7 +21,7 @@ describe('rebuild', () => {
   afterAll(async () => {
     await live?.stop();
     await db.drop();
-  });
+  }, 120_000);
 
   it('gives tables identical to what live projection gave, corrections and retractions included', async () => {
     const writer = new ReadModelWriter();

@@ -24,7 +24,7 @@ describe('theatre overview: live and as of an instant', () => {
   afterAll(async () => {
     await live?.stop();
     await db.drop();
-  });
+  }, 120_000);
 
   it('folded from the events recorded by an instant equals the live overview taken then', async () => {
     const writer = new ReadModelWriter();
