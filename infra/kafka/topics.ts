@@ -1,5 +1,5 @@
 /**
- * The Kafka topics of CONTRACT.md as the apps create them at start-up (admin client,
+ * The Kafka topics of docs/API.md as the apps create them at start-up (admin client,
  * `ensureTopics` of libs/messaging). An existing topic is left as it is: more partitions or
  * other settings are an operator's change (kafka-topics.sh / kafka-configs.sh), never an app's.
  */

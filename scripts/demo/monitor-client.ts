@@ -1,4 +1,4 @@
-/** A problem+json answer (CONTRACT.md), or whatever the server said instead. */
+/** A problem+json answer (docs/API.md), or whatever the server said instead. */
 export class MonitorHttpError extends Error {
   constructor(
     readonly method: string,

@@ -1,5 +1,5 @@
 /**
- * What the demo reads from the monitor's JSON, as an outside client sees it (CONTRACT.md and
+ * What the demo reads from the monitor's JSON, as an outside client sees it (docs/API.md and
  * docs/READ-MODELS.md). Only the fields it prints; every one optional in spirit, so a field the
  * server leaves out prints as a dash instead of failing the demo.
  */

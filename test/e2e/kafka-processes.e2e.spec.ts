@@ -149,7 +149,7 @@ function comparable(alert: any) {
   return { ...rest, resolution: resolution && { by: resolution.by, note: resolution.note } };
 }
 
-/** CONTRACT.md's alert fields (what a backtest also answers), raisedAt included. */
+/** docs/API.md's alert fields (what a backtest also answers), raisedAt included. */
 function contractFields(alert: any) {
   const { alertId, rule, theatre, severity, status, summary, windowStart, windowEnd } = alert;
   const { raisedAt, evidence } = alert;

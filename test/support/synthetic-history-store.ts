@@ -49,7 +49,7 @@ export async function readAllEvents(pool: Pool): Promise<StoredEvent[]> {
   }
 }
 
-/** The alerts table as CONTRACT.md's alert JSON (what the engine decides), sorted by id. */
+/** The alerts table as docs/API.md's alert JSON (what the engine decides), sorted by id. */
 export async function storedAlerts(pool: Pool): Promise<Alert[]> {
   const { rows } = await pool.query<{ alert: Alert }>(`
     SELECT jsonb_build_object(
@@ -63,7 +63,7 @@ export async function storedAlerts(pool: Pool): Promise<Alert[]> {
   return rows.map((row) => row.alert);
 }
 
-/** CONTRACT.md's fields of alerts, sorted by id, for comparing runs. */
+/** docs/API.md's fields of alerts, sorted by id, for comparing runs. */
 export function contractAlerts(alerts: readonly Alert[]): Alert[] {
   return alerts
     .map((alert) => ({

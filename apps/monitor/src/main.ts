@@ -9,7 +9,7 @@ void runService({
   name: 'conflict-monitor',
   http: {
     title: 'Conflict monitor',
-    description: 'Reports in, read models and escalation alerts out. See CONTRACT.md.',
+    description: 'Reports in, read models and escalation alerts out. See docs/API.md.',
     schemas: contractSchemas(),
     console: true,
   },

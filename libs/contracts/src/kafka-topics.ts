@@ -1,4 +1,4 @@
-/** Kafka topics of CONTRACT.md; a breaking change to a value is a new `.v2` topic. */
+/** Kafka topics of docs/API.md; a breaking change to a value is a new `.v2` topic. */
 export const TOPICS = {
   /** Every stored report event, keyed by theatre. */
   reports: 'conflict.reports.v1',

@@ -1,5 +1,5 @@
 /**
- * The closed vocabularies and limits of CONTRACT.md. Lists are `as const` so that the plain
+ * The closed vocabularies and limits of docs/API.md. Lists are `as const` so that the plain
  * types, the validators and the OpenAPI enums all come from one place.
  */
 
@@ -85,7 +85,7 @@ export const REPORT_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 export const SLUG_PATTERN = /^[a-z0-9-]{2,64}$/;
 
 /**
- * Limits beyond CONTRACT.md's rules. They bound the work and the storage one request can
+ * Limits beyond docs/API.md's rules. They bound the work and the storage one request can
  * cause; each is well above any real report.
  */
 export const LIMITS = {

@@ -1,7 +1,7 @@
 import type { ReportType } from '@cm/contracts';
 import type { Severity } from './rule.types';
 
-/** CONTRACT.md's alert statuses; the engine itself only says open or resolved. */
+/** docs/API.md's alert statuses; the engine itself only says open or resolved. */
 export type AlertStatus = 'open' | 'acknowledged' | 'resolved';
 
 export interface AlertEvidence {
@@ -11,7 +11,7 @@ export interface AlertEvidence {
   occurredAt: string;
 }
 
-/** An alert as CONTRACT.md shapes it. */
+/** An alert as docs/API.md shapes it. */
 export interface Alert {
   /** Deterministic: replaying the same history gives the same ids (see alert-id.ts). */
   alertId: string;

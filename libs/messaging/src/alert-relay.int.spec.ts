@@ -24,7 +24,7 @@ describe('AlertRelay (test broker, real PostgreSQL)', () => {
     await h.close();
   }, 120_000);
 
-  /** The alert JSON of CONTRACT.md as the journal keeps it after a change. */
+  /** The alert JSON of docs/API.md as the journal keeps it after a change. */
   function alertJson(theatreIndex: number, change: (typeof CHANGES)[number], n: number) {
     const theatre = THEATRES[theatreIndex];
     return {

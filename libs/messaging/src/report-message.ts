@@ -5,7 +5,7 @@ import type { KafkaMessage, Message } from 'kafkajs';
 import { partitionFor } from './kafka-connection';
 
 /**
- * Our header beside CONTRACT.md's three: the storing transaction's id. With the position it is
+ * Our header beside docs/API.md's three: the storing transaction's id. With the position it is
  * the event's place in the store's read order (commit order), which is the order the relay
  * publishes in, so a consumer can drop anything at or before its progress as a duplicate.
  * Positions alone do not grow in that order when transactions commit out of order.

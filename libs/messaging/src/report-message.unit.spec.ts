@@ -99,7 +99,7 @@ function javaMurmur2(text: string): number {
 
 describe('conflict.reports.v1 messages', () => {
   describe('encodeReportMessage', () => {
-    it("carries CONTRACT.md's headers, the store transaction id, the theatre as key and a JSON value", () => {
+    it("carries docs/API.md's headers, the store transaction id, the theatre as key and a JSON value", () => {
       const event = aStoredEvent();
       const message = encodeReportMessage(event, PARTITIONS);
 

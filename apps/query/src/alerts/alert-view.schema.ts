@@ -2,7 +2,7 @@ import type { ApiResponseSchemaHost } from '@nestjs/swagger';
 
 type SchemaObject = ApiResponseSchemaHost['schema'];
 
-/** OpenAPI schema of the alert JSON (CONTRACT.md's fields, then the lifecycle's). */
+/** OpenAPI schema of the alert JSON (docs/API.md's fields, then the lifecycle's). */
 export const ALERT_VIEW_SCHEMA: SchemaObject = {
   type: 'object',
   required: [

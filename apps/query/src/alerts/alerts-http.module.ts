@@ -13,7 +13,7 @@ export function alertStreamOptions(config: AppConfig): AlertStreamOptions {
   return { heartbeatMs, bufferBytes, stallMs, streamsPerKey, pollIntervalMs: 1000 };
 }
 
-/** The alert calls of CONTRACT.md: list, get, acknowledge, resolve, and the SSE stream. */
+/** The alert calls of docs/API.md: list, get, acknowledge, resolve, and the SSE stream. */
 @Module({
   // The stream's controller comes first so that /v1/alerts/stream is not read as an alert id.
   controllers: [AlertStreamController, AlertsController],

@@ -19,7 +19,7 @@ const ruleSchema = {
 const alertSchema = {
   type: 'object',
   description:
-    'An alert as CONTRACT.md shapes it: alertId, rule, theatre, severity, status, summary, windowStart, windowEnd, raisedAt, evidence',
+    'An alert as docs/API.md shapes it: alertId, rule, theatre, severity, status, summary, windowStart, windowEnd, raisedAt, evidence',
 };
 
 @ApiTags('rules')

@@ -31,7 +31,7 @@ export interface Resolution {
   recordedBy?: string;
 }
 
-/** The alert JSON of the API, the SSE stream and the journal: CONTRACT.md's fields, then ours. */
+/** The alert JSON of the API, the SSE stream and the journal: docs/API.md's fields, then ours. */
 export interface AlertView extends Alert {
   acknowledgement?: Acknowledgement;
   resolution?: Resolution;
