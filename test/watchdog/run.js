@@ -49,7 +49,7 @@ function signalGroup(signal) {
 
 /** Test files started and not finished, with their last test, from the reporter's lines. */
 function stillRunning() {
-  let text = '';
+  let text;
   try {
     text = readFileSync(log, 'utf8');
   } catch {
