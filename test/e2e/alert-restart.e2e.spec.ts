@@ -1,7 +1,7 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { backtest } from '@cm/escalation';
-import { loadRulesDirectory } from '@cm/alerter';
+import { loadRulesDirectory } from '@cm/alerts';
 import { createTestDatabase } from '../support';
 import type { TestDatabase } from '../support';
 import {

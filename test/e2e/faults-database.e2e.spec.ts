@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { backtest } from '@cm/escalation';
-import { loadRulesDirectory } from '@cm/alerter';
+import { loadRulesDirectory } from '@cm/alerts';
 import { createTestDatabase, type TestDatabase } from '../support';
 import { AppProcesses, buildApps, type AppProcess, type BuiltApps } from '../support/app-process';
 import { startLoad, until, type LoadFigures } from '../support/fault-load';

@@ -10,7 +10,7 @@ import {
   storedAlerts,
 } from '../../../test/support/synthetic-history-store';
 import { Alerter } from './alerter';
-import { loadRulesDirectory } from './rules/rules-directory';
+import { loadRulesDirectory } from '@cm/alerts';
 
 jest.setTimeout(120_000);
 

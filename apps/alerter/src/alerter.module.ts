@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MessagingModule } from '@cm/messaging';
 import { AlerterService } from './alerter.service';
-import { ActiveRulesModule } from './rules/active-rules.module';
+import { ActiveRulesModule } from '@cm/alerts';
 
 /** Events -> escalation rules -> alerts: a store subscription whose checkpoint commits with its writes. */
 @Module({

@@ -7,10 +7,9 @@ import type { Pool } from 'pg';
 import { TOPICS } from '@cm/contracts';
 import { AlertRelay, groupLag, KAFKA_RUNTIME, messagingLog } from '@cm/messaging';
 import type { KafkaRuntime } from '@cm/messaging';
-import { ALERTS_CHANNEL } from './alerts/alert-store';
 import { ALERTER_GROUP, KafkaAlerter } from './kafka-alerter';
-import { ACTIVE_RULES } from './rules/active-rules.module';
-import type { ActiveRules } from './rules/active-rules.module';
+import { ACTIVE_RULES, ALERTS_CHANNEL } from '@cm/alerts';
+import type { ActiveRules } from '@cm/alerts';
 import { Alerter } from './alerter';
 import type { AlerterOptions } from './alerter';
 

@@ -9,10 +9,8 @@ import {
 } from '@cm/event-store';
 import type { Checkpoint, StoredEvent, Subscription } from '@cm/event-store';
 import type { Pool, PoolClient } from 'pg';
-import type { EngineVerdict, LifecycleStep } from './alerts/domain/alert-lifecycle';
-import { engineSteps } from './alerts/domain/alert-lifecycle';
-import type { WrittenChange } from './alerts/alert-store';
-import { lockAlerts, writeLifecycleSteps } from './alerts/alert-store';
+import { engineSteps, lockAlerts, writeLifecycleSteps } from '@cm/alerts';
+import type { EngineVerdict, LifecycleStep, WrittenChange } from '@cm/alerts';
 import { AlertEngineRunner } from './engine/alert-engine-runner';
 import type { EngineChanges } from './engine/alert-engine-runner';
 

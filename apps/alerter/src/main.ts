@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { checkRulesConfig } from './rules/rules-config-check';
+import { checkRulesConfig } from '@cm/alerts';
 import { PlatformModule, runService } from '@cm/platform';
 import { AlerterModule } from './alerter.module';
 

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { checkRulesConfig } from '@cm/alerter';
+import { checkRulesConfig } from '@cm/alerts';
 import { contractSchemas } from '@cm/contracts';
 import { PlatformModule, runService } from '@cm/platform';
 import { QueryModule } from './query.module';

@@ -1,3 +1,5 @@
+import { alertJournal } from '@cm/alerts';
+import type { JournalEntry } from '@cm/alerts';
 import { KAFKA_CONTENT_TYPE, KAFKA_HEADERS, TOPICS } from '@cm/contracts';
 import {
   describeEvent,
@@ -37,21 +39,14 @@ export interface AlertRelayOptions {
   maxTries?: number;
 }
 
-interface JournalRow {
-  seq: string;
-  alert_id: string;
-  theatre: string;
-  change: string;
-  alert: unknown;
-}
-
 /** One session lock per relay name: one process publishes, the others stand by. */
 const TRY_LOCK = `SELECT pg_try_advisory_lock(hashtextextended('cm_alert_relay:' || $1, 0)) AS locked`;
 
 /**
  * Publishes every alert change to `conflict.alerts.v1`: it follows the alert journal
- * (alert_changes, whose seq order is commit order, so following it never skips a change) after
- * the seq stored in kafka_alert_relay, sends a page (idempotent producer, key theatre, value the
+ * (alert_changes, through @cm/alerts' alertJournal, the reader the alert stream uses too; seq
+ * order is commit order, so following it never skips a change) after the seq stored in
+ * kafka_alert_relay, sends a page (idempotent producer, key theatre, value the
  * alert JSON as after the change), then stores the page's last seq. A crash between the two
  * publishes that page again: consumers drop it by the `event-id` header (`alert-change-<seq>`).
  * Woken by NOTIFY on the journal's channel, with a slow poll as a fallback. A page the cluster
@@ -116,10 +111,7 @@ export class AlertRelay {
 
   /** Resolves once every journal entry committed when called is published. */
   async waitUntilPublished(timeoutMs = 30_000): Promise<void> {
-    const { rows } = await this.options.pool.query<{ seq: string | null }>(
-      `SELECT max(seq)::text AS seq FROM alert_changes`,
-    );
-    const target = Number(rows[0].seq ?? 0);
+    const target = await alertJournal.head(this.options.pool);
     await new Promise<void>((resolve, reject) => {
       const check = (): void => {
         if (this.published >= target) finish(resolve);
@@ -171,12 +163,7 @@ export class AlertRelay {
     );
     let after = Number(at[0]?.seq ?? 0);
     this.markPublished(after);
-    const { rows } = await client.query<JournalRow>(
-      // Qualified: a bare `seq` would order by the text output column ('100' < '99').
-      `SELECT seq::text AS seq, alert_id::text AS alert_id, theatre, change, alert
-       FROM alert_changes WHERE seq > $1 ORDER BY alert_changes.seq LIMIT $2`,
-      [after, limit],
-    );
+    const rows = await alertJournal.readAfter(client, after, limit);
     if (rows.length === 0) return 'idle';
     await handleOrPark(rows, {
       maxTries: this.options.maxTries ?? 3,
@@ -187,16 +174,14 @@ export class AlertRelay {
       },
       handle: async (part) => {
         await this.send(part);
-        const last = Number(part[part.length - 1].seq);
+        const last = part[part.length - 1].seq;
         await this.moveSeq(client, after, last);
         after = last;
         this.markPublished(last);
-        this.options.onPublished?.(
-          part.map((row) => ({ seq: Number(row.seq), theatre: row.theatre })),
-        );
+        this.options.onPublished?.(part.map((row) => ({ seq: row.seq, theatre: row.theatre })));
       },
       park: async (row, failure) => {
-        const seq = Number(row.seq);
+        const seq = row.seq;
         await client.query('BEGIN');
         try {
           await recordParkedEvent(client, {
@@ -235,7 +220,7 @@ export class AlertRelay {
     return rows.length === limit ? 'more' : 'idle';
   }
 
-  private async send(rows: readonly JournalRow[]): Promise<void> {
+  private async send(rows: readonly JournalEntry[]): Promise<void> {
     try {
       await this.producer!.send({
         topic: TOPICS.alerts,
@@ -248,7 +233,7 @@ export class AlertRelay {
             [KAFKA_HEADERS.eventType]: `alert.${row.change}`,
             [KAFKA_HEADERS.eventId]: `alert-change-${row.seq}`,
             [KAFKA_HEADERS.contentType]: KAFKA_CONTENT_TYPE,
-            'alert-id': row.alert_id,
+            'alert-id': row.alertId,
           },
         })),
       });
@@ -270,14 +255,10 @@ export class AlertRelay {
     if (Date.now() - this.lastRetryCheck < 1000) return;
     this.lastRetryCheck = Date.now();
     for (const request of await retryRequests(client, this.subscriber)) {
-      const { rows } = await client.query<JournalRow>(
-        `SELECT seq::text AS seq, alert_id::text AS alert_id, theatre, change, alert
-         FROM alert_changes WHERE seq = $1`,
-        [request.position],
-      );
+      const entry = await alertJournal.entry(client, request.position);
       try {
-        if (rows.length === 0) throw new Error(`No alert change with seq ${request.position}`);
-        await this.send(rows);
+        if (!entry) throw new Error(`No alert change with seq ${request.position}`);
+        await this.send([entry]);
       } catch (error) {
         await settleRetryFailed(client, this.subscriber, request.position, error);
         continue;
@@ -357,12 +338,12 @@ class RelayMovedError extends Error {
 }
 
 /** A journal entry in the shape parked_events records: position = seq, stream = alert id. */
-function journalEntryAsEvent(row: JournalRow): StoredEvent {
+function journalEntryAsEvent(row: JournalEntry): StoredEvent {
   return {
-    position: Number(row.seq),
+    position: row.seq,
     transactionId: '0',
     eventId: `alert-change-${row.seq}`,
-    streamId: row.alert_id,
+    streamId: row.alertId,
     streamVersion: 0,
     type: `alert.${row.change}`,
     data: null,

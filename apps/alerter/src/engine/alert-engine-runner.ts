@@ -9,7 +9,7 @@ import {
 } from '@cm/event-store';
 import type { Checkpoint, StoredEvent } from '@cm/event-store';
 import type { Pool } from 'pg';
-import type { Queryable } from '../alerts/queryable';
+import type { Queryable } from '@cm/alerts';
 import { readSnapshot, writeSnapshot, writeSnapshotTheatres } from './engine-snapshot-store';
 
 export interface EngineChanges {

@@ -1,6 +1,6 @@
 import type { Checkpoint } from '@cm/event-store';
 import type { EngineSnapshot, TheatreSnapshot } from '@cm/escalation';
-import type { Queryable } from '../alerts/queryable';
+import type { Queryable } from '@cm/alerts';
 
 /** A stored snapshot: the engine's state as of `checkpoint`. */
 export interface StoredSnapshot {

@@ -3,8 +3,8 @@ import type { OnModuleDestroy } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import type { Pool } from 'pg';
 import { Counter, Gauge } from 'prom-client';
-import { ALERTS_CHANNEL } from '@cm/alerter';
-import type { AlertView } from '@cm/alerter';
+import { ALERTS_CHANNEL, alertJournal } from '@cm/alerts';
+import type { JournalEntry } from '@cm/alerts';
 import { PostgresAppendListener } from '@cm/event-store';
 import { Metrics, PG_POOL } from '@cm/platform';
 
@@ -23,12 +23,6 @@ export interface AlertStreamOptions {
 }
 
 export const ALERT_STREAM_OPTIONS = Symbol('ALERT_STREAM_OPTIONS');
-
-interface JournalEntry {
-  seq: number;
-  theatre: string;
-  alert: AlertView;
-}
 
 const PAGE = 500;
 
@@ -370,23 +364,11 @@ export class AlertStreamHub implements OnModuleDestroy {
     }
   }
 
-  private async read(after: number, theatre?: string): Promise<JournalEntry[]> {
-    // ORDER BY the bigint column, not a text alias of it ("10" sorts before "7").
-    const { rows } = await this.pool.query<{ id: string; theatre: string; alert: AlertView }>(
-      theatre === undefined
-        ? `SELECT seq::text AS id, theatre, alert FROM alert_changes WHERE seq > $1
-           ORDER BY alert_changes.seq LIMIT $2`
-        : `SELECT seq::text AS id, theatre, alert FROM alert_changes WHERE theatre = $3 AND seq > $1
-           ORDER BY alert_changes.seq LIMIT $2`,
-      theatre === undefined ? [after, PAGE] : [after, PAGE, theatre],
-    );
-    return rows.map((row) => ({ seq: Number(row.id), theatre: row.theatre, alert: row.alert }));
+  private read(after: number, theatre?: string): Promise<JournalEntry[]> {
+    return alertJournal.readAfter(this.pool, after, PAGE, theatre);
   }
 
-  private async headSeq(): Promise<number> {
-    const { rows } = await this.pool.query<{ head: string }>(
-      'SELECT coalesce(max(seq), 0)::text AS head FROM alert_changes',
-    );
-    return Number(rows[0].head);
+  private headSeq(): Promise<number> {
+    return alertJournal.head(this.pool);
   }
 }

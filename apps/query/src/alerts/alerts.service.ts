@@ -8,8 +8,8 @@ import {
   lockAlerts,
   storedAlertOf,
   writeLifecycleSteps,
-} from '@cm/alerter';
-import type { AlertRow, AlertView, UserAction } from '@cm/alerter';
+} from '@cm/alerts';
+import type { AlertRow, AlertView, UserAction } from '@cm/alerts';
 import { isStorableText, parseStorableDateTime, STORABLE_TEXT_MESSAGE } from '@cm/contracts';
 import { CLOCK, PG_POOL, ProblemError } from '@cm/platform';
 import type { Clock, FieldProblem } from '@cm/platform';

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { PG_POOL, ProblemError } from '@cm/platform';
+import { OPEN_ALERT_COUNTS_TABLE } from '@cm/alerts';
 
 export interface TheatreSummary {
   theatre: string;
@@ -31,11 +32,11 @@ interface TheatreRow {
 const SELECT_THEATRES = `
   SELECT t.theatre, t.deployments, t.casualties, t.ceasefire_violations, t.sanction_demands,
          t.first_occurred_at, t.last_occurred_at, a.open_alerts
-  FROM rm_theatres t LEFT JOIN theatre_alert_counts a ON a.theatre = t.theatre`;
+  FROM rm_theatres t LEFT JOIN ${OPEN_ALERT_COUNTS_TABLE} a ON a.theatre = t.theatre`;
 
 /**
  * The theatres the projector has seen (a theatre is known from its first report on), with
- * their report counts and the alerter's count of unresolved alerts.
+ * their report counts and their counts of unresolved alerts (kept by @cm/alerts).
  */
 @Injectable()
 export class TheatreDirectory {

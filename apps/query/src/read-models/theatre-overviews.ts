@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { foldTheatreOverview, loadTheatreOverview, TheatreOverview } from '@cm/read-models';
 import { CLOCK, Clock, PG_POOL, ProblemError } from '@cm/platform';
+import { openAlertsAsOf } from '@cm/alerts';
 import { TheatreDirectory, unknownTheatre } from './theatre-directory';
 
 /** The overview of the contract: the read models' overview and the theatre's unresolved alerts. */
@@ -23,17 +24,6 @@ export const THEATRE_EVENTS_RECORDED_BY = `
   SELECT type, data, position, stream_version FROM events
   WHERE data->>'theatre' = $1 AND recorded_at <= $2
   ORDER BY position`;
-
-/**
- * Unresolved alerts of a theatre as they stood at an instant: each alert's last change
- * recorded by then, from the alerter's journal.
- */
-const OPEN_ALERTS_AS_OF = `
-  SELECT count(*)::int AS open_alerts FROM (
-    SELECT DISTINCT ON (alert_id) alert->>'status' AS status FROM alert_changes
-    WHERE theatre = $1 AND recorded_at <= $2
-    ORDER BY alert_id, seq DESC
-  ) latest WHERE status <> 'resolved'`;
 
 /**
  * GET /v1/theatres/{t}/overview. Live: the projector's tables, read in one statement.
@@ -63,18 +53,14 @@ export class TheatreOverviews {
       );
     }
     // One round trip's time: the theatre check and both reads go out together.
-    const [, events, alerts] = await Promise.all([
+    const [, events, openAlerts] = await Promise.all([
       this.theatres.require(theatre),
       this.pool.query<TheatreEventRow>({
         name: 'cm_query_theatre_events_recorded_by',
         text: THEATRE_EVENTS_RECORDED_BY,
         values: [theatre, at],
       }),
-      this.pool.query<{ open_alerts: number }>({
-        name: 'cm_query_open_alerts_as_of',
-        text: OPEN_ALERTS_AS_OF,
-        values: [theatre, at],
-      }),
+      openAlertsAsOf(this.pool, theatre, at),
     ]);
     const overview = foldTheatreOverview(
       theatre,
@@ -92,6 +78,6 @@ export class TheatreOverviews {
         `No report of theatre ${JSON.stringify(theatre)} had been recorded by ${at.toISOString()}.`,
       );
     }
-    return { ...overview, openAlerts: alerts.rows[0].open_alerts };
+    return { ...overview, openAlerts };
   }
 }

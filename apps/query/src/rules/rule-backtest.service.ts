@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ACTIVE_RULES } from '@cm/alerter';
-import type { ActiveRules } from '@cm/alerter';
+import { ACTIVE_RULES } from '@cm/alerts';
+import type { ActiveRules } from '@cm/alerts';
 import { backtestAsync } from '@cm/escalation';
 import type { Alert } from '@cm/escalation';
 import { PostgresEventStore } from '@cm/event-store';

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ActiveRulesModule } from '@cm/alerter';
+import { ActiveRulesModule } from '@cm/alerts';
 import { EventStoreModule } from '@cm/platform';
 import { RuleBacktestService } from './rule-backtest.service';
 import { RulesController } from './rules.controller';

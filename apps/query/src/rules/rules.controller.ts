@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ACTIVE_RULES } from '@cm/alerter';
-import type { ActiveRules } from '@cm/alerter';
+import { ACTIVE_RULES } from '@cm/alerts';
+import type { ActiveRules } from '@cm/alerts';
 import type { Rule } from '@cm/escalation';
 import { ProblemError, RequiresRole } from '@cm/platform';
 import { validateBacktestRequest } from './backtest-request';

@@ -2,9 +2,8 @@ import type { Queryable } from './queryable';
 import type { AlertChangeKind, AlertView, StoredAlert } from './domain/stored-alert';
 import { alertView, isUnresolved } from './domain/stored-alert';
 import type { LifecycleStep } from './domain/alert-lifecycle';
-
-/** Where alert changes are announced (NOTIFY, delivered at commit): the SSE hubs listen. */
-export const ALERTS_CHANNEL = 'cm_alerts';
+import { ALERTS_CHANNEL, alertJournal } from './alert-journal';
+import { addOpenAlertCounts } from './open-alert-counts';
 
 /** One key for every writer of alert_changes: seq is handed out under it (see the migration). */
 const LOCK_JOURNAL = `SELECT pg_advisory_xact_lock(hashtextextended('cm_alert_changes', 0))`;
@@ -121,20 +120,6 @@ SELECT $1::bigint + c.ordinality, (c.value->>'alertId')::uuid, c.value->>'theatr
   ($2::text[])[c.ordinality::int], c.value
 FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS c`;
 
-/**
- * Adds deltas to the open counts. An UPDATE, then an INSERT of theatres it did not find: an
- * INSERT .. ON CONFLICT would check `open_alerts >= 0` on a negative delta before the
- * conflict. Writers hold the journal lock here, so two cannot insert the same theatre.
- */
-const ADD_OPEN_COUNTS = `
-WITH delta AS (SELECT * FROM unnest($1::text[], $2::int[]) AS d(theatre, delta)),
-updated AS (
-  UPDATE theatre_alert_counts AS c SET open_alerts = c.open_alerts + delta.delta
-  FROM delta WHERE c.theatre = delta.theatre
-  RETURNING c.theatre)
-INSERT INTO theatre_alert_counts (theatre, open_alerts)
-SELECT theatre, delta FROM delta WHERE theatre NOT IN (SELECT theatre FROM updated)`;
-
 export interface WrittenChange {
   seq: number;
   change: AlertChangeKind;
@@ -166,16 +151,10 @@ export async function writeLifecycleSteps(
       Number(isUnresolved(alert.status)) - Number(previous ? isUnresolved(previous.status) : 0);
     if (delta !== 0) deltas.set(alert.theatre, (deltas.get(alert.theatre) ?? 0) + delta);
   }
-  const counted = [...deltas].filter(([, delta]) => delta !== 0);
 
   await tx.query(LOCK_JOURNAL);
-  if (counted.length) {
-    await tx.query(ADD_OPEN_COUNTS, [counted.map(([t]) => t), counted.map(([, d]) => d)]);
-  }
-  const { rows } = await tx.query<{ last: string }>(
-    'SELECT coalesce(max(seq), 0)::text AS last FROM alert_changes',
-  );
-  const base = Number(rows[0].last);
+  await addOpenAlertCounts(tx, deltas);
+  const base = await alertJournal.head(tx);
   const views = steps.map((step) => alertView(step.alert));
   await tx.query(APPEND_CHANGES, [base, steps.map((step) => step.change), JSON.stringify(views)]);
   await tx.query(`SELECT pg_notify('${ALERTS_CHANNEL}', $1)`, [String(base + steps.length)]);

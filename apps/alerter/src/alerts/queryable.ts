@@ -1,9 +1,0 @@
-import type { QueryResult, QueryResultRow } from 'pg';
-
-/** A pool or a client in a transaction: what the alert SQL runs on. */
-export interface Queryable {
-  query<R extends QueryResultRow = QueryResultRow>(
-    text: string,
-    values?: unknown[],
-  ): Promise<QueryResult<R>>;
-}
