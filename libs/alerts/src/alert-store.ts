@@ -1,7 +1,8 @@
 import type { Queryable } from './queryable';
 import type { AlertChangeKind, AlertView, StoredAlert } from './domain/stored-alert';
 import { alertView, isUnresolved } from './domain/stored-alert';
-import type { LifecycleStep } from './domain/alert-lifecycle';
+import type { LifecycleStep, UserAction, UserActionOutcome } from './domain/alert-lifecycle';
+import { applyUserAction } from './domain/alert-lifecycle';
 import { ALERTS_CHANNEL, alertJournal } from './alert-journal';
 import { addOpenAlertCounts } from './open-alert-counts';
 
@@ -86,6 +87,67 @@ export async function lockAlerts(
 export async function findAlert(tx: Queryable, alertId: string): Promise<StoredAlert | undefined> {
   const { rows } = await tx.query<AlertRow>(`${ALERT_SELECT} WHERE alert_id = $1::uuid`, [alertId]);
   return rows.length ? storedAlertOf(rows[0]) : undefined;
+}
+
+/** Filters of an alert list (each one an equality); absent ones do not filter. */
+export interface AlertFilter {
+  theatre?: string;
+  status?: string;
+  severity?: string;
+  rule?: string;
+}
+
+/**
+ * Alerts newest first by (raisedAt, alertId), both fixed per alert, so a page can go on from
+ * the key of its last alert (`before`, exclusive). Answers up to `limit` alerts.
+ */
+export async function listAlerts(
+  db: Queryable,
+  filter: AlertFilter,
+  before: { raisedAt: string; alertId: string } | undefined,
+  limit: number,
+): Promise<StoredAlert[]> {
+  const where: string[] = [];
+  const values: unknown[] = [];
+  for (const column of ['theatre', 'status', 'severity', 'rule'] as const) {
+    const value = filter[column];
+    if (value === undefined) continue;
+    values.push(value);
+    where.push(`${column} = $${values.length}`);
+  }
+  if (before !== undefined) {
+    values.push(before.raisedAt, before.alertId);
+    where.push(
+      `(raised_at, alert_id) < ($${values.length - 1}::timestamptz, $${values.length}::uuid)`,
+    );
+  }
+  values.push(limit);
+  const { rows } = await db.query<AlertRow>(
+    `${ALERT_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY raised_at DESC, alert_id DESC LIMIT $${values.length}`,
+    values,
+  );
+  return rows.map(storedAlertOf);
+}
+
+/**
+ * A user's acknowledge or resolve, in the caller's transaction: locks the alert, applies the
+ * lifecycle and writes the step (alert, journal entry, open counts). Undefined: no such alert.
+ */
+export async function recordUserAction(
+  tx: Queryable,
+  alertId: string,
+  action: UserAction,
+  note: string | null,
+  now: string,
+  recordedBy: string,
+): Promise<UserActionOutcome | undefined> {
+  const before = await lockAlerts(tx, [alertId]);
+  const stored = before.get(alertId);
+  if (!stored) return undefined;
+  const outcome = applyUserAction(stored, action, note, now, recordedBy);
+  if (outcome.ok) await writeLifecycleSteps(tx, [outcome.step], before);
+  return outcome;
 }
 
 const UPSERT_ALERTS = `

@@ -6,13 +6,13 @@ export type { ActiveRules } from './rules/active-rules.module';
 export { loadRulesDirectory, RulesDirectoryError } from './rules/rules-directory';
 export { checkRulesConfig } from './rules/rules-config-check';
 export {
-  ALERT_SELECT,
   findAlert,
+  listAlerts,
   lockAlerts,
-  storedAlertOf,
+  recordUserAction,
   writeLifecycleSteps,
 } from './alert-store';
-export type { AlertRow, WrittenChange } from './alert-store';
+export type { AlertFilter, WrittenChange } from './alert-store';
 export { ALERTS_CHANNEL, alertJournal } from './alert-journal';
 export type { JournalEntry } from './alert-journal';
 export { addOpenAlertCounts, OPEN_ALERT_COUNTS_TABLE, openAlertsAsOf } from './open-alert-counts';

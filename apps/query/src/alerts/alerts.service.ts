@@ -1,15 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
-import {
-  ALERT_SELECT,
-  alertView,
-  applyUserAction,
-  findAlert,
-  lockAlerts,
-  storedAlertOf,
-  writeLifecycleSteps,
-} from '@cm/alerts';
-import type { AlertRow, AlertView, UserAction } from '@cm/alerts';
+import { alertView, findAlert, listAlerts, recordUserAction } from '@cm/alerts';
+import type { AlertView, UserAction } from '@cm/alerts';
 import { isStorableText, parseStorableDateTime, STORABLE_TEXT_MESSAGE } from '@cm/contracts';
 import { CLOCK, PG_POOL, ProblemError } from '@cm/platform';
 import type { Clock, FieldProblem } from '@cm/platform';
@@ -37,7 +29,7 @@ const cursor = new KeysetCursor<AlertListKey>(
     UUID.test(key.a),
 );
 
-/** Reads alerts and applies users' acknowledge and resolve (see the alerter's lifecycle). */
+/** Reads alerts and applies users' acknowledge and resolve (the lifecycle of @cm/alerts). */
 @Injectable()
 export class AlertsService {
   constructor(
@@ -46,29 +38,16 @@ export class AlertsService {
   ) {}
 
   async list(query: AlertListQueryDto): Promise<{ items: AlertView[]; nextCursor: string | null }> {
-    const where: string[] = [];
-    const values: unknown[] = [];
-    for (const column of ['theatre', 'status', 'severity', 'rule'] as const) {
-      const value = query[column];
-      if (value === undefined) continue;
-      values.push(value);
-      where.push(`${column} = $${values.length}`);
-    }
-    if (query.cursor !== undefined) {
-      const key = cursor.decode(query.cursor);
-      values.push(key.t, key.a);
-      where.push(
-        `(raised_at, alert_id) < ($${values.length - 1}::timestamptz, $${values.length}::uuid)`,
-      );
-    }
+    const key = query.cursor !== undefined ? cursor.decode(query.cursor) : undefined;
     const limit = query.limit ?? ALERT_LIST_LIMIT.default;
-    values.push(limit + 1);
-    const { rows } = await this.pool.query<AlertRow>(
-      `${ALERT_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY raised_at DESC, alert_id DESC LIMIT $${values.length}`,
-      values,
+    // One more than the page: whether there is a next one.
+    const rows = await listAlerts(
+      this.pool,
+      query,
+      key && { raisedAt: key.t, alertId: key.a },
+      limit + 1,
     );
-    const page = rows.slice(0, limit).map((row) => alertView(storedAlertOf(row)));
+    const page = rows.slice(0, limit).map(alertView);
     const last = page[page.length - 1];
     return {
       items: page,
@@ -98,11 +77,9 @@ export class AlertsService {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const before = await lockAlerts(client, [alertId]);
-      const stored = before.get(alertId);
-      if (!stored) throw notFound(alertId);
       const now = this.clock.now().toISOString();
-      const outcome = applyUserAction(stored, action, note, now, recordedBy);
+      const outcome = await recordUserAction(client, alertId, action, note, now, recordedBy);
+      if (!outcome) throw notFound(alertId);
       if (!outcome.ok) {
         throw ProblemError.conflict(
           'ALERT.ILLEGAL_TRANSITION',
@@ -110,7 +87,6 @@ export class AlertsService {
             'Allowed: open -> acknowledged, open or acknowledged -> resolved.',
         );
       }
-      await writeLifecycleSteps(client, [outcome.step], before);
       await client.query('COMMIT');
       return alertView(outcome.step.alert);
     } catch (error) {
