@@ -350,7 +350,7 @@ async function expectAlertTopicCarriesJournal(
 /**
  * Every alert is raised exactly once: in the alert_changes journal, each alert's first entry
  * is its one 'raised' (an alert that one batch both raised and resolved is journaled as both,
- * see engineSteps in apps/alerter/src/alerts/domain/alert-lifecycle.ts). Answers the alert
+ * see engineSteps in libs/alerts/src/domain/alert-lifecycle.ts). Answers the alert
  * ids, sorted.
  */
 async function expectEachAlertRaisedOnce(pool: Pool): Promise<string[]> {
