@@ -12,7 +12,7 @@ const [major] = process.versions.node.split('.').map(Number);
 const fetchHint =
   'install Node 24 LTS (https://nodejs.org, or `nvm install 24`), or on Linux x64 run ' +
   '`export PATH="$(.ci/node-24):$PATH"` (fetches Node 24 from the npm registry), ' +
-  'then `rm -rf node_modules && npm ci` again';
+  'then run the command again';
 
 if (major < 22) {
   console.error(
