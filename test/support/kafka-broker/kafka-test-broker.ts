@@ -53,6 +53,8 @@ export class KafkaTestBroker {
    * `message.max.bytes` (default 1048588, as Kafka's); tests may lower it at any time.
    */
   maxMessageBytes = 1_048_588;
+  /** Every batch refused with MESSAGE_TOO_LARGE: where, its size and the limit it broke. */
+  readonly tooLarge: { topic: string; partition: number; bytes: number; limit: number }[] = [];
   private readonly log = new LogStore();
   private readonly groups = new GroupCoordinator();
   private readonly connections = new Set<BrokerConnection>();
@@ -201,6 +203,7 @@ export class KafkaTestBroker {
       autoCreateTopics: this.autoCreateTopics,
       defaultPartitions: this.defaultPartitions,
       maxMessageBytes: this.maxMessageBytes,
+      tooLarge: this.tooLarge,
       log: this.log,
       groups: this.groups,
       apis,

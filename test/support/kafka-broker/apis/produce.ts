@@ -84,7 +84,14 @@ export const produceApi: ApiHandler = {
         // max.message.bytes when set, else the broker's message.max.bytes.
         const limit =
           broker.log.topic(topic.name)?.configs.maxMessageBytes ?? broker.maxMessageBytes;
-        if (batches.some((batch) => batch.length > limit)) {
+        const oversize = batches.find((batch) => batch.length > limit);
+        if (oversize) {
+          broker.tooLarge.push({
+            topic: topic.name,
+            partition: partition.index,
+            bytes: oversize.length,
+            limit,
+          });
           return { index: partition.index, errorCode: ErrorCode.MESSAGE_TOO_LARGE, baseOffset: -1 };
         }
         const result = broker.log.append(topic.name, partition.index, batches);
