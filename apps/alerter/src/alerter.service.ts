@@ -85,6 +85,7 @@ export class AlerterService implements OnApplicationBootstrap, OnModuleDestroy {
         pool,
         kafka: runtime.kafka,
         partitions: runtime.partitions(TOPICS.alerts),
+        ...runtime.publishing,
         channel: ALERTS_CHANNEL,
         log: messagingLog('AlertRelay'),
       });

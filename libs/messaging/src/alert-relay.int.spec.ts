@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { KAFKA_CONTENT_TYPE, TOPICS } from '@cm/contracts';
 import type { StoredRecord } from '../../../test/support/kafka-broker/kafka-test-broker';
+import { listParkedEvents } from '@cm/event-store';
 import { AlertRelay } from './alert-relay';
 import { partitionFor } from './kafka-connection';
 import { eventually, headersOf, MessagingHarness, THEATRES } from './test-fixtures.spec';
@@ -62,7 +63,7 @@ describe('AlertRelay (test broker, real PostgreSQL)', () => {
   }
 
   async function startRelay(
-    overrides: { pollIntervalMs?: number; batchSize?: number } = {},
+    overrides: { pollIntervalMs?: number; batchSize?: number; maxMessageBytes?: number } = {},
   ): Promise<AlertRelay> {
     const relay = new AlertRelay({
       pool: h.db.pool,
@@ -71,6 +72,7 @@ describe('AlertRelay (test broker, real PostgreSQL)', () => {
       channel: CHANNEL,
       batchSize: overrides.batchSize ?? 4,
       pollIntervalMs: overrides.pollIntervalMs ?? 200,
+      maxMessageBytes: overrides.maxMessageBytes,
       log: h.log('alert-relay'),
     });
     await relay.start();
@@ -135,6 +137,35 @@ describe('AlertRelay (test broker, real PostgreSQL)', () => {
       });
     }
     expect(await storedSeq()).toBe(19);
+  });
+
+  it('sends pages in batches under KAFKA_MAX_MESSAGE_BYTES and parks a change too large alone', async () => {
+    await journal(12);
+    // A change whose alert JSON is larger than the cap (a huge summary), between small ones.
+    const big = { ...alertJson(0, 'updated', 13), summary: 's'.repeat(20_000) };
+    await h.db.pool.query(
+      `INSERT INTO alert_changes (seq, alert_id, theatre, change, alert)
+       VALUES (13, $1, $2, 'updated', $3::jsonb)`,
+      [big.alertId, big.theatre, JSON.stringify(big)],
+    );
+    seq = 13;
+    await journal(12);
+    const relay = await startRelay({ batchSize: 25, maxMessageBytes: 16_384 });
+    await relay.waitUntilPublished(60_000);
+
+    const published = h.records(TOPICS.alerts).map(seqOf);
+    expect(published.sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 25 }, (_, i) => i + 1).filter((n) => n !== 13),
+    );
+    const parked = await listParkedEvents(h.db.pool, 'alert-relay');
+    expect(parked.map((p) => [p.position, p.attempts])).toEqual([[13, 3]]);
+    expect(parked[0].error.message).toMatch(/KAFKA_MAX_MESSAGE_BYTES/);
+    for (let partition = 0; partition < h.partitions(TOPICS.alerts); partition++) {
+      for (const batch of h.broker!.batches(TOPICS.alerts, partition)) {
+        expect(batch.bytes).toBeLessThanOrEqual(16_384);
+      }
+    }
+    expect(h.broker!.tooLarge).toEqual([]);
   });
 
   it('continues after the stored seq when restarted, and repeats only the tail when it was behind', async () => {

@@ -12,10 +12,13 @@ import {
   summarizeFailure,
 } from '@cm/event-store';
 import type { StoredEvent } from '@cm/event-store';
+import type { KafkaCompression } from '@cm/platform';
 import type { Kafka } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
+import { compressionType, DEFAULT_KAFKA_COMPRESSION } from './codecs';
 import type { MessagingLog } from './kafka-connection';
 import { partitionFor } from './kafka-connection';
+import { DEFAULT_MAX_MESSAGE_BYTES, splitIntoSends } from './publish-batches';
 import { publishFailure } from './publish-failure';
 import { RenewableProducer } from './renewable-producer';
 
@@ -37,6 +40,10 @@ export interface AlertRelayOptions {
   onPublished?: (entries: readonly { seq: number; theatre: string }[]) => void;
   /** Tries of a change the brokers refuse before it is parked (default 3). */
   maxTries?: number;
+  /** How produced batches are compressed (KAFKA_COMPRESSION; default gzip). */
+  compression?: KafkaCompression;
+  /** The most bytes one partition's record batch may take before compression (1,000,000). */
+  maxMessageBytes?: number;
 }
 
 /** One session lock per relay name: one process publishes, the others stand by. */
@@ -221,22 +228,28 @@ export class AlertRelay {
   }
 
   private async send(rows: readonly JournalEntry[]): Promise<void> {
+    const messages = rows.map((row) => ({
+      key: row.theatre,
+      partition: partitionFor(TOPICS.alerts, row.theatre, this.options.partitions),
+      value: JSON.stringify(row.alert),
+      headers: {
+        [KAFKA_HEADERS.eventType]: `alert.${row.change}`,
+        [KAFKA_HEADERS.eventId]: `alert-change-${row.seq}`,
+        [KAFKA_HEADERS.contentType]: KAFKA_CONTENT_TYPE,
+        'alert-id': row.alertId,
+      },
+    }));
+    // Batches under the cap, as the report relay's; a change too large alone throws before
+    // anything is sent and is parked after its tries.
+    const sends = splitIntoSends(
+      messages,
+      this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    );
+    const compression = compressionType(this.options.compression ?? DEFAULT_KAFKA_COMPRESSION);
     try {
-      await this.producer!.send({
-        topic: TOPICS.alerts,
-        acks: -1,
-        messages: rows.map((row) => ({
-          key: row.theatre,
-          partition: partitionFor(TOPICS.alerts, row.theatre, this.options.partitions),
-          value: JSON.stringify(row.alert),
-          headers: {
-            [KAFKA_HEADERS.eventType]: `alert.${row.change}`,
-            [KAFKA_HEADERS.eventId]: `alert-change-${row.seq}`,
-            [KAFKA_HEADERS.contentType]: KAFKA_CONTENT_TYPE,
-            'alert-id': row.alertId,
-          },
-        })),
-      });
+      for (const part of sends) {
+        await this.producer!.send({ topic: TOPICS.alerts, acks: -1, compression, messages: part });
+      }
     } catch (error) {
       throw publishFailure(error);
     }

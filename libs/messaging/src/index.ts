@@ -10,7 +10,10 @@ export {
 } from './consumer-progress';
 export { createKafka, partitionFor } from './kafka-connection';
 export type { KafkaConnectionOptions, MessagingLog } from './kafka-connection';
+export { compressionType, registerCompressionCodecs } from './codecs';
 export { KafkaRuntime } from './kafka-runtime';
+export type { PublishingOptions } from './kafka-runtime';
+export { OversizeMessageError, recordBytes, splitIntoSends } from './publish-batches';
 export { KAFKA_RUNTIME, MessagingModule, messagingLog } from './messaging.module';
 export { ReportConsumer, TransientError } from './report-consumer';
 export type { ConsumedBatch, ReportConsumerOptions } from './report-consumer';

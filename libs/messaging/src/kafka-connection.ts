@@ -1,5 +1,6 @@
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import type { LogEntry, Message, PartitionMetadata } from 'kafkajs';
+import { registerCompressionCodecs } from './codecs';
 
 export type MessagingLog = (
   level: 'debug' | 'info' | 'warn' | 'error',
@@ -20,6 +21,9 @@ export interface KafkaConnectionOptions {
 
 /** A kafkajs client whose logs go to the caller's logger instead of kafkajs's console lines. */
 export function createKafka(options: KafkaConnectionOptions): Kafka {
+  // Every client this project makes comes from here: each can read (and the relays write)
+  // Snappy, LZ4 and ZSTD batches, not only gzip.
+  registerCompressionCodecs();
   const log = options.log;
   return new Kafka({
     clientId: options.clientId,

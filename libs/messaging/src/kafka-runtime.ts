@@ -1,7 +1,15 @@
+import { DEFAULT_KAFKA_COMPRESSION, DEFAULT_KAFKA_MAX_MESSAGE_BYTES } from '@cm/platform';
+import type { KafkaCompression } from '@cm/platform';
 import type { Admin, Kafka } from 'kafkajs';
 import { createKafka } from './kafka-connection';
 import type { MessagingLog } from './kafka-connection';
 import { ensureTopics, TOPIC_DEFINITIONS } from './topics';
+
+/** How the relays produce: the codec and the cap on each partition's record batch. */
+export interface PublishingOptions {
+  compression: KafkaCompression;
+  maxMessageBytes: number;
+}
 
 /**
  * A process's Kafka in distributed mode: the client, the topics (created at start-up when
@@ -12,18 +20,25 @@ export class KafkaRuntime {
     readonly kafka: Kafka,
     private readonly topicPartitions: ReadonlyMap<string, number>,
     private readonly admin: Admin,
+    /** What the relays produce with: KAFKA_COMPRESSION and KAFKA_MAX_MESSAGE_BYTES. */
+    readonly publishing: PublishingOptions,
   ) {}
 
   static async open(options: {
     brokers: readonly string[];
     clientId: string;
     log?: MessagingLog;
+    compression?: KafkaCompression;
+    maxMessageBytes?: number;
   }): Promise<KafkaRuntime> {
     const kafka = createKafka(options);
     const partitions = await ensureTopics(kafka, TOPIC_DEFINITIONS);
     const admin = kafka.admin();
     await admin.connect();
-    return new KafkaRuntime(kafka, partitions, admin);
+    return new KafkaRuntime(kafka, partitions, admin, {
+      compression: options.compression ?? DEFAULT_KAFKA_COMPRESSION,
+      maxMessageBytes: options.maxMessageBytes ?? DEFAULT_KAFKA_MAX_MESSAGE_BYTES,
+    });
   }
 
   /** The partition count of `topic` as the cluster had it at start-up. */

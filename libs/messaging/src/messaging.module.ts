@@ -45,6 +45,8 @@ export function messagingLog(context: string): MessagingLog {
               brokers: config.kafkaBrokers,
               clientId: `conflict-monitor-${process.pid}`,
               log: messagingLog('Kafka'),
+              compression: config.kafkaCompression,
+              maxMessageBytes: config.kafkaMaxMessageBytes,
             }),
     },
     {

@@ -77,7 +77,8 @@ describe('ReportRelay (test broker, real PostgreSQL)', () => {
       { expectedVersion: 'no_stream' },
     );
     await h.appendReports(20);
-    const { relay } = await h.startRelay();
+    // Uncompressed: gzip would shrink 200 kB of one letter under the broker's limit.
+    const { relay } = await h.startRelay('relay', { compression: 'none' });
     await relay.waitUntilPublished(undefined, 120_000);
 
     const parked = await listParkedEvents(h.db.pool, REPORT_RELAY_SUBSCRIPTION);
@@ -101,6 +102,90 @@ describe('ReportRelay (test broker, real PostgreSQL)', () => {
     expect(
       h.logs.some((entry) => entry.level === 'error' && entry.message.includes(`position ${big}`)),
     ).toBe(true);
+  });
+
+  it('publishes a page larger than the broker takes in parts that each pass its limit', async () => {
+    // As POST /v1/reports/batch of 400 violations with 2,000-character descriptions, all in
+    // one theatre: one page of the relay, one partition, about 1.1 MB of records.
+    const theatre = THEATRES[0];
+    await h.store.appendBatch(
+      Array.from({ length: 400 }, (_, i) => ({
+        streamId: `report-large-${i}`,
+        events: [
+          {
+            type: 'ViolationReported',
+            data: {
+              reportId: `large-${i}`,
+              theatre,
+              category: 'attack-on-civilians',
+              occurredAt: '2026-12-01T10:00:00.000Z',
+              location: { lat: 48.5, lon: 37.9, name: 'Bakhmut' },
+              description:
+                `${'Shelling of a residential block, witnesses say. '.repeat(41)}#${i}`.slice(
+                  0,
+                  2000,
+                ),
+              source: { kind: 'ngo', name: 'Field monitors', url: 'https://example.org/reports' },
+            },
+            metadata: { schemaVersion: 1 },
+          },
+        ],
+        expectedVersion: 'no_stream' as const,
+      })),
+    );
+    const broker = h.broker!;
+    expect(broker.maxMessageBytes).toBe(1_048_588); // Kafka's default message.max.bytes
+    const { relay, published } = await h.startRelay('relay', {
+      batchSize: 500,
+      compression: 'none', // the worst case: the cap holds without compression's help
+    });
+    await relay.waitUntilPublished(undefined, 120_000);
+
+    expect(published()).toBe(400);
+    const stored = await h.readOrder();
+    const partition = h.partitionOf(stored[0]);
+    expect(h.idsOn(partition)).toEqual(stored.map((event) => event.eventId));
+    const batches = broker.batches(TOPICS.reports, partition);
+    const total = batches.reduce((sum, batch) => sum + batch.bytes, 0);
+    expect(total).toBeGreaterThan(1_048_588); // one batch would have been refused
+    expect(batches.length).toBeGreaterThan(1);
+    for (const batch of batches) expect(batch.bytes).toBeLessThanOrEqual(1_000_000);
+    // Sent in parts from the start: no send was refused, nothing parked.
+    expect(h.logs.filter((entry) => entry.message.includes('kafka relay'))).toEqual([]);
+    expect(await listParkedEvents(h.db.pool)).toEqual([]);
+  });
+
+  it('parks an event too large for KAFKA_MAX_MESSAGE_BYTES without sending it', async () => {
+    await h.appendReports(10);
+    const { lastPosition: big } = await h.store.append(
+      'report-over-the-cap',
+      [{ type: 'CasualtyReported', data: { theatre: THEATRES[1], padding: 'y'.repeat(100_000) } }],
+      { expectedVersion: 'no_stream' },
+    );
+    await h.appendReports(10);
+    // The broker would take it (1,048,588); the relay's own cap does not.
+    const { relay } = await h.startRelay('relay', { maxMessageBytes: 64 * 1024 });
+    await relay.waitUntilPublished(undefined, 120_000);
+
+    const parked = await listParkedEvents(h.db.pool, REPORT_RELAY_SUBSCRIPTION);
+    expect(parked).toHaveLength(1);
+    expect(parked[0]).toMatchObject({
+      position: big,
+      streamId: 'report-over-the-cap',
+      attempts: 3,
+    });
+    expect(parked[0].error.message).toMatch(/KAFKA_MAX_MESSAGE_BYTES/);
+    const stored = await h.readOrder();
+    expect(new Set(h.idsOn())).toEqual(
+      new Set(stored.filter((event) => event.position !== big).map((event) => event.eventId)),
+    );
+    // Compressed with the default codec, gzip.
+    const codecs = new Set(
+      Array.from({ length: h.partitions() }, (_, p) => h.broker!.batches(TOPICS.reports, p))
+        .flat()
+        .map((batch) => batch.compression),
+    );
+    expect([...codecs]).toEqual(['gzip']);
   });
 
   it('republishes only the tail after its checkpoint was moved back, and consumers handle it once', async () => {

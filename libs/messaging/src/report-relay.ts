@@ -6,9 +6,12 @@ import {
   startSubscription,
 } from '@cm/event-store';
 import type { Checkpoint, StoredEvent, Subscription } from '@cm/event-store';
+import type { KafkaCompression } from '@cm/platform';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
+import { compressionType, DEFAULT_KAFKA_COMPRESSION } from './codecs';
 import type { MessagingLog } from './kafka-connection';
+import { DEFAULT_MAX_MESSAGE_BYTES, splitIntoSends } from './publish-batches';
 import { RenewableProducer } from './renewable-producer';
 import { publishFailure } from './publish-failure';
 import { encodeReportMessage } from './report-message';
@@ -25,6 +28,13 @@ export interface ReportRelayOptions {
   batchSize?: number;
   pollIntervalMs?: number;
   log?: MessagingLog;
+  /** How produced batches are compressed (KAFKA_COMPRESSION; default gzip). */
+  compression?: KafkaCompression;
+  /**
+   * The most bytes one partition's record batch may take before compression
+   * (KAFKA_MAX_MESSAGE_BYTES; default 1,000,000, under Kafka's default message.max.bytes).
+   */
+  maxMessageBytes?: number;
   /** Told after each batch the brokers acknowledged (inside the checkpoint's transaction). */
   onPublished?: (events: readonly StoredEvent[]) => void;
 }
@@ -36,7 +46,9 @@ export interface ReportRelayOptions {
  * acknowledgement and the commit, the next relay publishes that batch again: at most the
  * unacknowledged tail is repeated, and consumers drop it by store position. A send the cluster
  * failed (brokers unreachable, timeouts) is retried with a back-off, without limit, on a new
- * producer. An event the brokers refuse as such (too large) is parked by the subscription
+ * producer. A page goes out in as many sends as keep each partition's record batch under
+ * `maxMessageBytes`, compressed with `compression`. An event too large for a batch of its own
+ * is refused before sending; that one, or one the brokers refuse as such, is parked by the subscription
  * after bounded tries, like any subscriber's (parked_events, subscriber `kafka-relay`), and the
  * relay goes on; it is never skipped silently.
  */
@@ -58,8 +70,21 @@ export class ReportRelay {
       pollIntervalMs: this.options.pollIntervalMs,
       handle: async (events) => {
         const messages = events.map((event) => encodeReportMessage(event, this.options.partitions));
+        // A page can exceed what a broker takes in one batch (large reports on one theatre):
+        // it goes out in several sends. One event that cannot fit alone throws here, before
+        // anything is sent, and is parked like any event the brokers refuse.
+        const sends = splitIntoSends(
+          messages,
+          this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+        );
+        const compression = compressionType(this.options.compression ?? DEFAULT_KAFKA_COMPRESSION);
         try {
-          await producer.send({ topic: TOPICS.reports, acks: -1, messages });
+          // One after the other, so each partition keeps the store's order. If a later send
+          // fails, the whole page is retried: the earlier parts go out again and consumers
+          // drop them as duplicates by store position.
+          for (const part of sends) {
+            await producer.send({ topic: TOPICS.reports, acks: -1, compression, messages: part });
+          }
         } catch (error) {
           throw publishFailure(error);
         }

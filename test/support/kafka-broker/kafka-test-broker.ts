@@ -4,7 +4,9 @@
  * One node, in memory, on a loopback port, speaking enough of the Kafka protocol for kafkajs
  * 2.2.4 (producer, idempotent producer, consumer groups, admin topics) and for kcat/librdkafka
  * consuming a partition. It exists because no Kafka broker can be installed on the CI machines.
- * No replication, transactions, compaction, retention, quotas, SASL or TLS: see
+ * Batches are stored and served as produced, compressed or not (any of Kafka's codecs), and
+ * refused above message.max.bytes. No replication, transactions, compaction, retention,
+ * quotas, SASL or TLS: see
  * docs/KAFKA-TEST-BROKER.md for what it implements and how to use it.
  *
  * Layers: connection.ts frames requests; apis/ holds one module per API (request decoder,
@@ -15,12 +17,18 @@ import { createServer, type Server } from 'node:net';
 import { apis, encodeApiVersionsResponse, type BrokerState } from './apis';
 import { BrokerConnection, type IncomingRequest } from './connection';
 import { GroupCoordinator } from './group-coordinator';
-import { LogStore, type AppendEvent, type StoredRecord } from './log-store';
+import {
+  LogStore,
+  type AppendEvent,
+  type BatchInfo,
+  type StoredRecord,
+  type TopicConfigs,
+} from './log-store';
 import { ApiKey } from './protocol/api-keys';
 import { ErrorCode } from './protocol/error-codes';
 import { ProtocolError } from './protocol/reader';
 
-export type { AppendEvent, StoredRecord } from './log-store';
+export type { AppendEvent, BatchInfo, StoredRecord, TopicConfigs } from './log-store';
 export type { RecordHeader } from './protocol/record-batch';
 
 export interface KafkaTestBrokerOptions {
@@ -45,6 +53,8 @@ export class KafkaTestBroker {
    * `message.max.bytes` (default 1048588, as Kafka's); tests may lower it at any time.
    */
   maxMessageBytes = 1_048_588;
+  /** Every batch refused with MESSAGE_TOO_LARGE: where, its size and the limit it broke. */
+  readonly tooLarge: { topic: string; partition: number; bytes: number; limit: number }[] = [];
   private readonly log = new LogStore();
   private readonly groups = new GroupCoordinator();
   private readonly connections = new Set<BrokerConnection>();
@@ -77,8 +87,9 @@ export class KafkaTestBroker {
     return [`${this.host}:${this.port}`];
   }
 
-  createTopic(name: string, partitions = this.defaultPartitions): void {
-    this.log.createTopic(name, partitions);
+  /** `configs.maxMessageBytes` is the topic's `max.message.bytes` (the broker's when unset). */
+  createTopic(name: string, partitions = this.defaultPartitions, configs: TopicConfigs = {}): void {
+    this.log.createTopic(name, partitions, configs);
   }
 
   /** The topics the broker holds, by name: for assertions. */
@@ -95,6 +106,13 @@ export class KafkaTestBroker {
       throw new Error(`topic ${topic} has no partition ${partition}`);
     }
     return partitions.flatMap((p) => p.records());
+  }
+
+  /** The stored record batches of one partition: offsets, size as stored, codec. */
+  batches(topic: string, partition: number): BatchInfo[] {
+    const log = this.log.partition(topic, partition);
+    if (!log) throw new Error(`no partition ${topic}/${partition} on the test broker`);
+    return log.batchInfo();
   }
 
   /** The group's committed offset for a partition, if any: for assertions. */
@@ -185,6 +203,7 @@ export class KafkaTestBroker {
       autoCreateTopics: this.autoCreateTopics,
       defaultPartitions: this.defaultPartitions,
       maxMessageBytes: this.maxMessageBytes,
+      tooLarge: this.tooLarge,
       log: this.log,
       groups: this.groups,
       apis,

@@ -1,6 +1,7 @@
+import { registerCompressionCodecs } from '../../../libs/messaging/src/codecs';
 import { KafkaTestBroker } from './kafka-test-broker';
-import { kafkaFor } from './kafka-test-clients';
-import { hasKcat, itWithKcat, kcat } from './kcat';
+import { kafkaFor, waitUntil } from './kafka-test-clients';
+import { hasKcat, itWithKcat, kcat, kcatProduce } from './kcat';
 
 jest.setTimeout(60_000);
 
@@ -56,4 +57,87 @@ describe('Kafka test broker read by kcat (librdkafka)', () => {
     const lines = stdout.split('\n').filter((line) => line !== '');
     expect(lines.sort()).toEqual(sent.map((m) => `${m.key} ${m.value}`).sort());
   });
+});
+
+describe('Kafka test broker written to by kcat (librdkafka) with compression', () => {
+  let broker: KafkaTestBroker;
+
+  beforeEach(async () => {
+    broker = await KafkaTestBroker.start();
+  }, 120_000);
+
+  afterEach(async () => {
+    await broker.stop();
+    expect(broker.errors).toEqual([]);
+  }, 120_000);
+
+  for (const codec of ['gzip', 'snappy', 'lz4', 'zstd'] as const) {
+    itWithKcat(`stores a ${codec} batch as produced and serves it to kafkajs`, async () => {
+      if (!hasKcat) throw new Error('kcat does not run from PATH');
+      broker.createTopic('conflict.reports.v1', 2);
+      const values = Array.from({ length: 20 }, (_, i) => `{"n":${i},"text":"${'v'.repeat(300)}"}`);
+      await kcatProduce({
+        broker: broker.brokers[0],
+        topic: 'conflict.reports.v1',
+        partition: 1,
+        codec,
+        key: 'sudan',
+        headers: { 'event-type': 'Test' },
+        values,
+      });
+
+      // Stored with librdkafka's codec in its attributes, not re-encoded.
+      const batches = broker.batches('conflict.reports.v1', 1);
+      expect(batches.map((batch) => batch.compression)).toContain(codec);
+      expect(broker.records('conflict.reports.v1', 1).map((r) => String(r.value))).toEqual(values);
+
+      // kafkajs (with the project's codecs) reads what librdkafka compressed.
+      registerCompressionCodecs();
+      const consumer = kafkaFor(broker, 'reader').consumer({ groupId: `read-${codec}` });
+      const seen: string[] = [];
+      await consumer.connect();
+      try {
+        await consumer.subscribe({ topic: 'conflict.reports.v1', fromBeginning: true });
+        await consumer.run({
+          eachMessage: async ({ message }) => {
+            seen.push(String(message.value));
+          },
+        });
+        await waitUntil(`${values.length} messages read`, () => seen.length >= values.length);
+      } finally {
+        await consumer.disconnect();
+      }
+      expect(seen).toEqual(values);
+    });
+  }
+
+  itWithKcat(
+    'refuses a batch over the topic max.message.bytes with MESSAGE_TOO_LARGE',
+    async () => {
+      if (!hasKcat) throw new Error('kcat does not run from PATH');
+      broker.createTopic('small', 1, { maxMessageBytes: 2_000 });
+      broker.createTopic('large', 1);
+      const values = ['x'.repeat(5_000)];
+      await expect(
+        kcatProduce({
+          broker: broker.brokers[0],
+          topic: 'small',
+          partition: 0,
+          codec: 'none',
+          key: 'k',
+          values,
+        }),
+      ).rejects.toThrow(/too large|MSG_SIZE_TOO_LARGE|Broker: Message size too large/i);
+      expect(broker.batches('small', 0)).toEqual([]);
+      await kcatProduce({
+        broker: broker.brokers[0],
+        topic: 'large',
+        partition: 0,
+        codec: 'none',
+        key: 'k',
+        values,
+      });
+      expect(broker.batches('large', 0)).toHaveLength(1);
+    },
+  );
 });

@@ -1,4 +1,7 @@
 import { execFile, spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /**
  * kcat (librdkafka), a second Kafka client that shares nothing with kafkajs. CI installs it
@@ -24,4 +27,60 @@ export function kcat(args: string[]): Promise<{ stdout: string; stderr: string }
       else resolve({ stdout, stderr });
     });
   });
+}
+
+export interface KcatMessage {
+  key: string;
+  value: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * Produces `messages` with kcat (librdkafka) to one partition, compressed with `codec`
+ * (librdkafka's compression.codec), in as few batches as librdkafka makes: one per call here,
+ * since they share key and headers and go out together. Messages of one call must share their
+ * key and headers (kcat takes them per run); each value is a file, so it may hold anything.
+ */
+export async function kcatProduce(options: {
+  broker: string;
+  topic: string;
+  partition: number;
+  codec: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+  key: string;
+  headers?: Record<string, string>;
+  values: string[];
+}): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'kcat-'));
+  try {
+    const files = await Promise.all(
+      options.values.map(async (value, i) => {
+        const file = join(dir, `m${i}`);
+        await writeFile(file, value);
+        return file;
+      }),
+    );
+    const headers = Object.entries(options.headers ?? {}).flatMap(([k, v]) => ['-H', `${k}=${v}`]);
+    await kcat([
+      '-P',
+      '-b',
+      options.broker,
+      '-t',
+      options.topic,
+      '-p',
+      String(options.partition),
+      '-k',
+      options.key,
+      ...headers,
+      '-X',
+      `compression.codec=${options.codec}`,
+      // One batch: wait for all the files before sending.
+      '-X',
+      'linger.ms=200',
+      '-X',
+      'api.version.request=true',
+      ...files,
+    ]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

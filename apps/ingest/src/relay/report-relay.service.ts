@@ -31,6 +31,7 @@ export class ReportRelayService implements OnApplicationBootstrap, OnModuleDestr
       pool,
       kafka: runtime.kafka,
       partitions: runtime.partitions(TOPICS.reports),
+      ...runtime.publishing,
       log: messagingLog('KafkaRelay'),
       onPublished: (events) => published.inc(events.length),
     }));

@@ -14,6 +14,21 @@ const LOG_LEVELS: readonly LogLevel[] = [
   'silent',
 ];
 
+/** KAFKA_COMPRESSION: how the relays compress what they produce (see README). */
+export const KAFKA_COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+export type KafkaCompression = (typeof KAFKA_COMPRESSIONS)[number];
+/**
+ * gzip unless configured: every Kafka client reads it without extra libraries (kafka-python,
+ * for one, needs add-on modules for lz4, snappy and zstd), and Node compresses it in zlib on
+ * its thread pool rather than on the event loop.
+ */
+export const DEFAULT_KAFKA_COMPRESSION: KafkaCompression = 'gzip';
+/**
+ * KAFKA_MAX_MESSAGE_BYTES unless configured: under Kafka's default `message.max.bytes`
+ * (1,048,588) with room to spare.
+ */
+export const DEFAULT_KAFKA_MAX_MESSAGE_BYTES = 1_000_000;
+
 export interface AppConfig {
   readonly port: number;
   readonly host: string;
@@ -23,6 +38,10 @@ export interface AppConfig {
   readonly dataDir: string;
   /** Empty: no Kafka, embedded mode. */
   readonly kafkaBrokers: readonly string[];
+  /** KAFKA_COMPRESSION: the codec of the relays' record batches. */
+  readonly kafkaCompression: KafkaCompression;
+  /** KAFKA_MAX_MESSAGE_BYTES: the most one partition's batch may take before compression. */
+  readonly kafkaMaxMessageBytes: number;
   /** Undefined when API_KEYS is unset: access is open and the server binds loopback only. */
   readonly apiKeys: readonly ApiKey[] | undefined;
   readonly logLevel: LogLevel;
@@ -115,6 +134,25 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     }
   }
 
+  const rawCompression = (text('KAFKA_COMPRESSION') ?? DEFAULT_KAFKA_COMPRESSION).toLowerCase();
+  let kafkaCompression = DEFAULT_KAFKA_COMPRESSION;
+  if ((KAFKA_COMPRESSIONS as readonly string[]).includes(rawCompression)) {
+    kafkaCompression = rawCompression as KafkaCompression;
+  } else {
+    problem(
+      'KAFKA_COMPRESSION',
+      `must be one of ${KAFKA_COMPRESSIONS.join(', ')}, got "${text('KAFKA_COMPRESSION')}"`,
+    );
+  }
+  // At least room for one ordinary event; at most Kafka's own ceiling for a message (2^31-1
+  // would pass, but a batch that large is a mistake).
+  const kafkaMaxMessageBytes = integer(
+    'KAFKA_MAX_MESSAGE_BYTES',
+    DEFAULT_KAFKA_MAX_MESSAGE_BYTES,
+    16_384,
+    100 * 1024 * 1024,
+  );
+
   let apiKeys: readonly ApiKey[] | undefined;
   const rawKeys = text('API_KEYS');
   if (rawKeys !== undefined) {
@@ -170,6 +208,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     databasePoolSize,
     dataDir,
     kafkaBrokers,
+    kafkaCompression,
+    kafkaMaxMessageBytes,
     apiKeys,
     logLevel,
     rulesDir,

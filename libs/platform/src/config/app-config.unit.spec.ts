@@ -63,6 +63,9 @@ describe('loadConfig', () => {
     ['ALERTS_STREAM_STALL_MS', { ALERTS_STREAM_STALL_MS: '-1' }],
     ['ALERTS_STREAMS_PER_KEY', { ALERTS_STREAMS_PER_KEY: '0' }],
     ['ALERTS_STREAM_TOKEN_TTL_SECONDS', { ALERTS_STREAM_TOKEN_TTL_SECONDS: '7200' }],
+    ['KAFKA_COMPRESSION', { KAFKA_COMPRESSION: 'brotli' }],
+    ['KAFKA_MAX_MESSAGE_BYTES', { KAFKA_MAX_MESSAGE_BYTES: '1MB' }],
+    ['KAFKA_MAX_MESSAGE_BYTES', { KAFKA_MAX_MESSAGE_BYTES: '100' }],
   ])('given a wrong %s, then start-up stops naming it', (variable, env) => {
     expect(() => load(env)).toThrow(ConfigError);
     try {
@@ -95,6 +98,15 @@ describe('loadConfig', () => {
       tokenTtlSeconds: 60,
     });
     expect(load({ ALERTS_STREAM_BUFFER_BYTES: '65536' }).alertStream.bufferBytes).toBe(65_536);
+  });
+
+  it('given no Kafka producer settings, then gzip and batches of at most 1,000,000 bytes', () => {
+    expect(load({})).toMatchObject({ kafkaCompression: 'gzip', kafkaMaxMessageBytes: 1_000_000 });
+    expect(load({ KAFKA_COMPRESSION: 'ZSTD', KAFKA_MAX_MESSAGE_BYTES: '524288' })).toMatchObject({
+      kafkaCompression: 'zstd',
+      kafkaMaxMessageBytes: 524_288,
+    });
+    expect(load({ KAFKA_COMPRESSION: 'none' }).kafkaCompression).toBe('none');
   });
 
   it('reports every wrong variable at once', () => {

@@ -13,6 +13,8 @@ export interface BrokerState {
   readonly defaultPartitions: number;
   /** A record batch larger than this is refused with MESSAGE_TOO_LARGE. */
   readonly maxMessageBytes: number;
+  /** Batches refused as too large, for assertions (KafkaTestBroker.tooLarge). */
+  readonly tooLarge: { topic: string; partition: number; bytes: number; limit: number }[];
   readonly log: LogStore;
   readonly groups: GroupCoordinator;
   readonly apis: readonly ApiHandler[];

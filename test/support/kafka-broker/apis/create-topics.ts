@@ -6,7 +6,8 @@ import { Writer } from '../protocol/writer';
 import type { ApiHandler } from './api';
 
 /**
- * CreateTopics v0-2. Configs are accepted and ignored; -1 partitions means the broker's default.
+ * CreateTopics v0-2. Of the configs, `max.message.bytes` is honoured (INVALID_CONFIG when not a
+ * positive integer); the others are accepted and ignored. -1 partitions means the broker's default.
  * Request: [topics: name num_partitions replication_factor [assignments: partition_index
  *   [broker_ids]] [configs: name value]] timeout_ms validate_only(v1+).
  * Response: throttle_time_ms(v2+) [topics: name error_code error_message(v1+)].
@@ -16,6 +17,7 @@ interface TopicToCreate {
   numPartitions: number;
   replicationFactor: number;
   assignments: { partitionIndex: number; brokerIds: number[] }[];
+  configs: { name: string; value: string | null }[];
 }
 
 interface CreateTopicsRequest {
@@ -31,7 +33,7 @@ interface TopicResult {
 
 export function decodeCreateTopicsRequest(body: Reader, version: number): CreateTopicsRequest {
   const topics = body.array((t) => {
-    const topic = {
+    return {
       name: t.string(),
       numPartitions: t.int32(),
       replicationFactor: t.int16(),
@@ -39,9 +41,8 @@ export function decodeCreateTopicsRequest(body: Reader, version: number): Create
         partitionIndex: a.int32(),
         brokerIds: a.array((b) => b.int32()),
       })),
+      configs: t.array((c) => ({ name: c.string(), value: c.nullableString() })),
     };
-    t.array((c) => ({ name: c.string(), value: c.nullableString() }));
-    return topic;
   });
   body.int32(); // timeout_ms: creation is immediate
   return { topics, validateOnly: version >= 1 ? body.boolean() : false };
@@ -98,7 +99,18 @@ export const createTopicsApi: ApiHandler = {
       if (topic.assignments.some((a) => a.brokerIds.some((id) => id !== broker.nodeId))) {
         return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Only one broker is available.');
       }
-      if (!request.validateOnly) broker.log.createTopic(topic.name, partitions);
+      const maxMessageBytes = topic.configs.find((c) => c.name === 'max.message.bytes')?.value;
+      if (maxMessageBytes !== undefined && !/^[1-9]\d{0,9}$/.test(maxMessageBytes ?? '')) {
+        return fail(
+          ErrorCode.INVALID_CONFIG,
+          `Invalid value ${maxMessageBytes} for configuration max.message.bytes`,
+        );
+      }
+      if (!request.validateOnly) {
+        broker.log.createTopic(topic.name, partitions, {
+          maxMessageBytes: maxMessageBytes ? Number(maxMessageBytes) : undefined,
+        });
+      }
       return { name: topic.name, errorCode: ErrorCode.NONE, errorMessage: null };
     });
     return encodeCreateTopicsResponse(results, version);

@@ -6,13 +6,17 @@ import { Writer } from '../protocol/writer';
 import { readTopics, type ApiHandler } from './api';
 
 /**
- * Fetch v4-6 (record batches, magic 2), with long polling: the answer waits up to max_wait_ms
+ * Fetch v4-10 (record batches, magic 2), with long polling: the answer waits up to max_wait_ms
  * until min_bytes are there, and a produce to a fetched partition wakes it. Isolation level is
- * read but ignored: there are no transactions, so everything stored is committed.
- * Request: replica_id max_wait_ms min_bytes max_bytes isolation_level [topics: topic
- *   [partitions: partition fetch_offset log_start_offset(v5+) partition_max_bytes]].
- * Response: throttle_time_ms [topics: topic [partitions: partition_index error_code
- *   high_watermark last_stable_offset log_start_offset(v5+) [aborted_transactions] records]].
+ * read but ignored: there are no transactions, so everything stored is committed. From v7 a
+ * client may ask for a fetch session (KIP-227); the broker declines, as Kafka may, by answering
+ * session id 0, so every fetch is a full one (kafkajs and librdkafka never ask).
+ * Request: replica_id max_wait_ms min_bytes max_bytes isolation_level session_id(v7+)
+ *   session_epoch(v7+) [topics: topic [partitions: partition current_leader_epoch(v9+)
+ *   fetch_offset log_start_offset(v5+) partition_max_bytes]] [forgotten_topics(v7+)].
+ * Response: throttle_time_ms error_code(v7+) session_id(v7+) [topics: topic [partitions:
+ *   partition_index error_code high_watermark last_stable_offset log_start_offset(v5+)
+ *   [aborted_transactions] records]].
  */
 interface FetchRequest {
   maxWaitMs: number;
@@ -44,18 +48,27 @@ export function decodeFetchRequest(body: Reader, version: number): FetchRequest 
   const minBytes = body.int32();
   const maxBytes = body.int32();
   body.int8(); // isolation_level
+  if (version >= 7) {
+    body.int32(); // session_id: no sessions are kept (answered 0)
+    body.int32(); // session_epoch
+  }
   const topics = readTopics(body, (p) => {
     const index = p.int32();
+    if (version >= 9) p.int32(); // current_leader_epoch: one node, epoch 0, never fenced
     const fetchOffset = p.int64();
     if (version >= 5) p.int64(); // log_start_offset: only followers send one
     return { index, fetchOffset, maxBytes: p.int32() };
   });
+  // forgotten_topics_data: only incremental session fetches use it.
+  if (version >= 7)
+    body.array((t) => ({ name: t.string(), partitions: t.array((p) => p.int32()) }));
   return { maxWaitMs, minBytes, maxBytes, topics };
 }
 
 export function encodeFetchResponse(result: FetchResult, version: number): Buffer {
-  return new Writer()
-    .int32(0)
+  const writer = new Writer().int32(0);
+  if (version >= 7) writer.int16(ErrorCode.NONE).int32(0); // error_code, session_id: none
+  return writer
     .array(result.topics, (w, topic) =>
       w.string(topic.name).array(topic.partitions, (p, partition) => {
         p.int32(partition.index).int16(partition.errorCode);
@@ -104,7 +117,7 @@ export const fetchApi: ApiHandler = {
   apiKey: ApiKey.Fetch,
   name: 'Fetch',
   minVersion: 4,
-  maxVersion: 6,
+  maxVersion: 10,
   handle: async ({ version, body, broker, signal }) => {
     const request = decodeFetchRequest(body, version);
     const keys = new Set(

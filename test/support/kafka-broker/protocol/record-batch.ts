@@ -1,4 +1,4 @@
-import { gunzipSync } from 'node:zlib';
+import { decompressRecords } from './compression';
 import { ProtocolError, Reader } from './reader';
 
 /**
@@ -113,15 +113,20 @@ export function withBaseOffset(batch: Buffer, baseOffset: number): Buffer {
   return copy;
 }
 
-/** The batch's records; uncompressed and gzip batches only (what the tests' clients send). */
+/** The codec in a batch's attributes: 0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd. */
+export function compressionOf(header: RecordBatchHeader): number {
+  return header.attributes & COMPRESSION_MASK;
+}
+
+/** The batch's records, decompressed with any of Kafka's codecs. */
 export function decodeRecords(batch: Buffer): DecodedRecord[] {
   const header = readRecordBatchHeader(batch);
-  const compression = header.attributes & COMPRESSION_MASK;
-  let body = batch.subarray(RECORD_BATCH_HEADER_LENGTH);
-  if (compression === 1) body = gunzipSync(body);
-  else if (compression !== 0) {
+  let body: Buffer;
+  try {
+    body = decompressRecords(compressionOf(header), batch.subarray(RECORD_BATCH_HEADER_LENGTH));
+  } catch (error) {
     throw new RecordBatchError(
-      `compression codec ${compression} is not decoded by the test broker`,
+      `a batch compressed with codec ${compressionOf(header)} does not decompress: ${(error as Error).message}`,
     );
   }
   const reader = new Reader(body);
