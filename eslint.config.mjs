@@ -22,9 +22,8 @@ export default tseslint.config(
     rules: { 'no-console': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    // The test watchdog runs before Jest, and the Node version check before `npm start` and
-    // `npm test`, as plain CommonJS on Node (they must not need a build).
-    files: ['test/watchdog/**/*.js', 'scripts/*.cjs'],
+    // The test watchdog runs before Jest, as plain CommonJS on Node (it must not need a build).
+    files: ['test/watchdog/**/*.js'],
     languageOptions: {
       sourceType: 'commonjs',
       globals: {
