@@ -171,7 +171,9 @@ function toParkedEvent(row: ParkedRow): ParkedEvent {
 export async function listParkedEvents(db: Queryable, subscriber?: string): Promise<ParkedEvent[]> {
   const { rows } = await db.query<ParkedRow>(
     `SELECT ${PARKED_COLUMNS} FROM parked_events
-     WHERE $1::text IS NULL OR subscriber = $1 ORDER BY subscriber, position`,
+     WHERE $1::text IS NULL OR subscriber = $1
+     -- Qualified: a bare position is the text alias above, which sorts 10 before 9.
+     ORDER BY parked_events.subscriber, parked_events.position`,
     [subscriber ?? null],
   );
   return rows.map(toParkedEvent);
