@@ -76,6 +76,9 @@ describe('a cap of streams per key, and stream tokens for browsers', () => {
       });
       open.push(other);
       expect(other.status).toBe(200);
+      // Headers come before the hub has the stream (it reads the journal head first): wait
+      // for all three, or "the hub has none" below could be true before any was counted.
+      await until('the streams to be attached', () => hub.size === 3);
     } finally {
       await Promise.all(open.map((client) => client.close()));
     }
@@ -83,6 +86,7 @@ describe('a cap of streams per key, and stream tokens for browsers', () => {
     await until('the streams to be gone', () => hub.size === 0);
     const again = await SseClient.connect(streamUrl, readAuth);
     expect(again.status).toBe(200);
+    await until('the stream to be attached', () => hub.size === 1);
     await again.close();
     await until('the stream to be gone', () => hub.size === 0);
   });
