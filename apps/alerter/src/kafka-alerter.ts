@@ -43,6 +43,7 @@ export class KafkaAlerter {
       kafka: options.runtime.kafka,
       pool: options.pool,
       groupId: this.groupId,
+      partitions: this.partitions,
       sessionTimeoutMs: options.sessionTimeoutMs,
       heartbeatIntervalMs: options.heartbeatIntervalMs,
       handle: (batch) => this.handle(batch),

@@ -6,6 +6,7 @@ import {
   OnModuleDestroy,
   Optional,
 } from '@nestjs/common';
+import { TOPICS } from '@cm/contracts';
 import { KAFKA_RUNTIME, ReportConsumer } from '@cm/messaging';
 import type { KafkaRuntime } from '@cm/messaging';
 import { PG_POOL } from '@cm/platform';
@@ -56,6 +57,7 @@ export class ProjectorService implements OnApplicationBootstrap, OnModuleDestroy
         kafka: this.runtime.kafka,
         pool: this.pool,
         groupId: PROJECTOR_GROUP,
+        partitions: this.runtime.partitions(TOPICS.reports),
         chunkSize: BATCH_SIZE,
         beforeBatch: (tx) => waitForNoRebuild(tx),
         handle: async ({ events, tx }) => {

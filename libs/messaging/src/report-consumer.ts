@@ -17,9 +17,17 @@ import type { Checkpoint, StoredEvent } from '@cm/event-store';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import { advanceProgress, loadProgress, ProgressMovedError } from './consumer-progress';
+import { partitionFor } from './kafka-connection';
 import type { MessagingLog } from './kafka-connection';
 import { RenewableProducer } from './renewable-producer';
-import { checkpointOfEvent, decodeReportMessage } from './report-message';
+import { checkpointOfEvent, decodeReportMessage, theatreOf } from './report-message';
+import {
+  inReadOrder,
+  mismatch,
+  partitionEventsBetween,
+  storedEventsAt,
+  UnverifiedMessageError,
+} from './store-check';
 
 /** A partition's new events, handed to the handler inside the transaction that records them. */
 export interface ConsumedBatch {
@@ -39,6 +47,8 @@ export interface ReportConsumerOptions {
   /** The consumer group, also the name of its progress rows (`projector`, `alerter`). */
   groupId: string;
   topic?: string;
+  /** Partitions of the topic as the cluster has them (ensureTopics): which theatres are whose. */
+  partitions: number;
   handle: (batch: ConsumedBatch) => Promise<void>;
   /**
    * Called in each batch's transaction before anything is read; throw a TransientError to make
@@ -89,6 +99,20 @@ type Decoded =
   | { kind: 'event'; message: KafkaMessage; event: StoredEvent }
   | { kind: 'poison'; message: KafkaMessage; error: unknown };
 
+/** An event to handle: the store's, with the message that carried it (none for a gap's). */
+interface Item {
+  event: StoredEvent;
+  message: KafkaMessage | undefined;
+}
+
+/** Why a consumer is not consuming: kafkajs crashed it, or it stopped without stop(). */
+export interface ConsumerCrash {
+  error: Error;
+  /** kafkajs restarts it (a retriable failure); false: it stays down until the process restarts. */
+  restart: boolean;
+  at: Date;
+}
+
 /**
  * A kafkajs consumer group on `conflict.reports.v1` whose progress lives in PostgreSQL with the
  * handler's writes (table kafka_consumer_progress). Each partition's messages arrive in the
@@ -96,6 +120,14 @@ type Decoded =
  * or before the partition's progress is a duplicate and is dropped: the relay's republished
  * tail, a redelivery after a rebalance or a crash before Kafka's offset commit. Kafka's own
  * committed offsets only say where fetching starts; they are committed after the database.
+ *
+ * No message can move progress by what it claims: each message after the partition's progress
+ * is checked against the event the store holds at its position (transaction id, event id,
+ * type, stream, data, metadata, partition). What is handled is the store's events of the
+ * partition from the progress up to the last message that passed, read from the store in
+ * (transaction id, position) order: events Kafka never delivered (lost, or deleted by retention
+ * before this group read them) are filled from the store, never skipped. A message that fails
+ * the check is dead-lettered (UnverifiedMessageError) and moves nothing.
  *
  * Failures: a message that cannot be decoded goes to `conflict.reports.dlq.v1` at once (it
  * names no stored event). A batch whose handling fails is settled by the event store's parking
@@ -122,6 +154,7 @@ export class ReportConsumer {
   private readonly partitionQueues = new Map<number, Promise<unknown>>();
   private retryTimer: NodeJS.Timeout | undefined;
   private retrying: Promise<void> = Promise.resolve();
+  private crash: ConsumerCrash | undefined;
 
   constructor(private readonly options: ReportConsumerOptions) {
     this.topic = options.topic ?? TOPICS.reports;
@@ -152,17 +185,38 @@ export class ReportConsumer {
       retry: { retries: 5, restartOnFailure: async () => !this.stopping },
     });
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      // Joined again after a crash kafkajs restarted it from: consuming again.
+      this.crash = undefined;
       this.assignment = [...(event.payload.memberAssignment[this.topic] ?? [])].sort(
         (a, b) => a - b,
       );
       this.options.onAssignment?.(this.assignment);
     });
-    consumer.on(consumer.events.CRASH, (event) =>
-      this.options.log?.('error', `kafka consumer ${this.options.groupId} crashed`, {
-        err: event.payload.error,
+    consumer.on(consumer.events.CRASH, (event) => {
+      const error = event.payload.error;
+      this.crash = {
+        error: error instanceof Error ? error : new Error(String(error)),
         restart: event.payload.restart,
-      }),
-    );
+        at: new Date(),
+      };
+      this.assignment = [];
+      this.options.log?.(
+        'error',
+        `kafka consumer ${this.options.groupId} crashed (${
+          event.payload.restart
+            ? 'kafkajs restarts it'
+            : 'not restarting: /health/ready answers 503'
+        }): ${this.crash.error.message}`,
+        { err: error, restart: event.payload.restart },
+      );
+    });
+    consumer.on(consumer.events.STOP, () => {
+      if (this.stopping) return;
+      // Stopped, not by stop(): a crash (which kafkajs reports next) or a stop from elsewhere.
+      this.crash ??= { error: new Error('the consumer stopped'), restart: false, at: new Date() };
+      this.assignment = [];
+    });
+    this.crash = undefined;
     await consumer.connect();
     await consumer.subscribe({ topics: [this.topic], fromBeginning: true });
     await consumer.run({
@@ -207,6 +261,23 @@ export class ReportConsumer {
     return this.assignment;
   }
 
+  get groupId(): string {
+    return this.options.groupId;
+  }
+
+  get topicName(): string {
+    return this.topic;
+  }
+
+  get partitionCount(): number {
+    return this.options.partitions;
+  }
+
+  /** Why this member is not consuming although started and not stopped, else undefined. */
+  crashed(): ConsumerCrash | undefined {
+    return this.stopping ? undefined : this.crash;
+  }
+
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const decoded: Decoded[] = batch.messages.map((message) => {
@@ -242,14 +313,154 @@ export class ReportConsumer {
     }
   }
 
-  /** Handles a run of decoded events, retrying, splitting and parking as above. */
+  /**
+   * Handles a run of decoded messages: the ones after the partition's progress are checked
+   * against the store, those that fail are dead-lettered, and the store's events of the
+   * partition up to the last one that passed are handled in chunks, retried, split and parked
+   * as above. Gaps (events no message of the run carried) are filled from the store, loudly.
+   */
   private async handleChunk(
     payload: EachBatchPayload,
     chunk: Extract<Decoded, { kind: 'event' }>[],
   ): Promise<void> {
+    const { partition } = payload.batch;
+    const { upTo, progress, messages, unverified } = await this.whilePartitionOurs(payload, () =>
+      this.verify(partition, chunk),
+    );
+    const duplicates = chunk.length - messages.size - unverified.length;
+    if (duplicates > 0) this.options.onHandled?.({ partition, events: [], duplicates });
+    let cursor = progress;
+    while (upTo && compareCheckpoints(cursor, upTo) < 0) {
+      const from = cursor;
+      const events = await this.whilePartitionOurs(payload, () =>
+        partitionEventsBetween(
+          this.options.pool,
+          from,
+          upTo,
+          this.chunkSize,
+          (theatre) => this.partitionOfTheatre(theatre) === partition,
+        ),
+      );
+      if (events.length === 0) {
+        throw new Error(
+          `kafka consumer ${this.options.groupId}: partition ${partition}: the store holds ` +
+            `nothing between position ${from.position} and position ${upTo.position}, where a ` +
+            `message it verified sits`,
+        );
+      }
+      const items = events.map((event) => ({ event, message: messages.get(event.position) }));
+      const filled = items.filter((item) => !item.message).map((item) => item.event.position);
+      if (filled.length > 0) {
+        this.options.log?.(
+          'warn',
+          `kafka consumer ${this.options.groupId}: partition ${partition}: ${filled.length} ` +
+            `event(s) no message carried (lost or deleted by retention before this group read ` +
+            `them) are handled from the store: positions ${summarizePositions(filled)}`,
+          { partition },
+        );
+      }
+      await this.handleItems(payload, items);
+      cursor = checkpointOfEvent(events[events.length - 1]);
+    }
+    for (const { message, error } of unverified) {
+      await this.deadLetter(payload, message, error, 1);
+    }
+    payload.resolveOffset(chunk[chunk.length - 1].message.offset);
+  }
+
+  /**
+   * What the store can prove of `chunk`: the messages after the partition's progress whose
+   * claims match the stored event (by position), the furthest of them (`upTo`), and the rest.
+   */
+  private async verify(
+    partition: number,
+    chunk: Extract<Decoded, { kind: 'event' }>[],
+  ): Promise<{
+    progress: Checkpoint;
+    upTo: Checkpoint | undefined;
+    messages: Map<number, KafkaMessage>;
+    unverified: { message: KafkaMessage; error: UnverifiedMessageError }[];
+  }> {
+    const { effective: progress } = await loadProgress(
+      this.options.pool,
+      this.options.groupId,
+      this.topic,
+      partition,
+    );
+    const after = chunk.filter(
+      ({ event }) => compareCheckpoints(checkpointOfEvent(event), progress) > 0,
+    );
+    if (!inReadOrder(after.map(({ event }) => event))) {
+      this.options.log?.(
+        'warn',
+        `kafka consumer ${this.options.groupId}: partition ${partition}: messages out of the ` +
+          `store's read order (positions ${after.map(({ event }) => event.position).join(', ')}): ` +
+          `the store's order is handled, nothing is dropped`,
+        { partition },
+      );
+    }
+    const stored = await storedEventsAt(
+      this.options.pool,
+      after.map(({ event }) => event.position),
+    );
+    const messages = new Map<number, KafkaMessage>();
+    const unverified: { message: KafkaMessage; error: UnverifiedMessageError }[] = [];
+    let upTo: Checkpoint | undefined;
+    for (const { message, event } of after) {
+      const why = mismatch(event, stored.get(event.position), partition, (e) =>
+        this.partitionOfTheatre(theatreOf(e)),
+      );
+      if (why !== null) {
+        unverified.push({
+          message,
+          error: new UnverifiedMessageError(
+            `the message claims position ${event.position} (transaction ${event.transactionId}) ` +
+              `but ${why}: it moves no progress`,
+          ),
+        });
+        continue;
+      }
+      messages.set(event.position, message);
+      const at = checkpointOfEvent(event);
+      if (!upTo || compareCheckpoints(at, upTo) > 0) upTo = at;
+    }
+    return { progress, upTo, messages, unverified };
+  }
+
+  private partitionOfTheatre(theatre: string): number {
+    return partitionFor(this.topic, theatre, this.options.partitions);
+  }
+
+  /**
+   * Runs `work`, which only reads, again after failures that are not the messages' (the
+   * database unreachable) while the partition is ours; anything else is thrown.
+   */
+  private async whilePartitionOurs<T>(
+    payload: EachBatchPayload,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      this.assertOurs(payload);
+      try {
+        return await work();
+      } catch (error) {
+        if (!isTransient(error)) throw error;
+        this.options.log?.(
+          'warn',
+          `kafka consumer ${this.options.groupId}: partition ${payload.batch.partition}: ` +
+            `reading the store failed; waiting to retry: ${summarizeFailure(error).message}`,
+          { partition: payload.batch.partition, err: error },
+        );
+        await this.pause(payload, attempt);
+      }
+    }
+  }
+
+  /** Handles the store's events of one partition in read order, retrying, splitting, parking. */
+  private async handleItems(payload: EachBatchPayload, items: Item[]): Promise<void> {
     const { topic, partition } = payload.batch;
     const deadLettered = new Set<string>();
-    await handleOrPark(chunk, {
+    await handleOrPark(items, {
       maxTries: this.maxTries,
       isTransient,
       isFatal: (error) => error instanceof PartitionLostError,
@@ -257,26 +468,28 @@ export class ReportConsumer {
       handle: async (part) => {
         this.assertOurs(payload);
         await this.handleInTransaction(topic, partition, part);
-        payload.resolveOffset(part[part.length - 1].message.offset);
+        const carried = part.filter((item) => item.message);
+        if (carried.length > 0) payload.resolveOffset(carried[carried.length - 1].message!.offset);
         await payload.heartbeat().catch(() => undefined);
       },
       park: async (only, failure) => {
         this.assertOurs(payload);
-        // Once per message, however often recording the parking must be tried again.
-        if (!deadLettered.has(only.message.offset)) {
+        // Once per message, however often recording the parking must be tried again. An event
+        // filled from the store has no message: its parked_events row is the record.
+        if (only.message && !deadLettered.has(only.message.offset)) {
           await this.deadLetter(payload, only.message, failure.error, failure.attempts);
           deadLettered.add(only.message.offset);
         }
         await this.parkPast(payload, only.event, failure);
-        payload.resolveOffset(only.message.offset);
+        if (only.message) payload.resolveOffset(only.message.offset);
       },
-      onFailure: ({ items, error, transient, tries }) =>
+      onFailure: ({ items: failed, error, transient, tries }) =>
         this.options.log?.(
           'warn',
           `kafka consumer ${this.options.groupId}: partition ${partition} failed ${
-            items.length === 1
-              ? `at ${describeEvent(items[0].event)}`
-              : `on ${items.length} events at positions ${items[0].event.position}..${items[items.length - 1].event.position}`
+            failed.length === 1
+              ? `at ${describeEvent(failed[0].event)}`
+              : `on ${failed.length} events at positions ${failed[0].event.position}..${failed[failed.length - 1].event.position}`
           } (${transient ? "not the events' fault: waiting to retry without using a try" : `try ${tries}`}): ${summarizeFailure(error).message}`,
           { partition, err: error },
         ),
@@ -295,11 +508,7 @@ export class ReportConsumer {
     return result;
   }
 
-  private handleInTransaction(
-    topic: string,
-    partition: number,
-    chunk: Extract<Decoded, { kind: 'event' }>[],
-  ): Promise<void> {
+  private handleInTransaction(topic: string, partition: number, chunk: Item[]): Promise<void> {
     return this.inPartition(partition, () =>
       this.handleChunkInTransaction(topic, partition, chunk),
     );
@@ -308,7 +517,7 @@ export class ReportConsumer {
   private async handleChunkInTransaction(
     topic: string,
     partition: number,
-    chunk: Extract<Decoded, { kind: 'event' }>[],
+    chunk: Item[],
   ): Promise<void> {
     const tx = await this.options.pool.connect();
     let broken = false;
@@ -317,8 +526,7 @@ export class ReportConsumer {
       try {
         await this.options.beforeBatch?.(tx);
         const progress = await loadProgress(tx, this.options.groupId, topic, partition);
-        // Against the furthest event so far, not only the stored progress: a fetch can hold an
-        // event and its republished copy (the relay's repeated tail) together.
+        // The store's events in read order; another member may have handled some meanwhile.
         const events: StoredEvent[] = [];
         let after = progress.effective;
         for (const { event } of chunk) {
@@ -478,12 +686,15 @@ export class ReportConsumer {
   ): Promise<void> {
     const { topic, partition } = payload.batch;
     const failure = error instanceof Error ? error : new Error(String(error));
-    this.options.log?.('error', `kafka consumer ${this.options.groupId}: message dead-lettered`, {
-      topic,
-      partition,
-      offset: message.offset,
-      err: failure,
-    });
+    // Each consumer group reads every message, so each dead-letters a bad one on its own: one
+    // copy per group, told apart by the dlq-consumer-group header.
+    this.options.log?.(
+      'error',
+      `kafka consumer group ${this.options.groupId} dead-lettered the message at ${topic}[${partition}] ` +
+        `offset ${message.offset} to ${TOPICS.reportsDlq} (each group does so on its own, ` +
+        `dlq-consumer-group=${this.options.groupId}): ${failure.name}: ${failure.message}`,
+      { topic, partition, offset: message.offset, err: failure },
+    );
     const headers: Record<string, string | Buffer> = {};
     for (const [name, value] of Object.entries(message.headers ?? {})) {
       const first = Array.isArray(value) ? value[0] : value;
@@ -542,4 +753,16 @@ export class ReportConsumer {
 /** Not the message's fault (the event store's test, plus progress moved by another member). */
 function isTransient(error: unknown): boolean {
   return error instanceof ProgressMovedError || isTransientFailure(error);
+}
+
+/** `1, 2, 5..9` for logs: at most 20 entries. */
+function summarizePositions(positions: readonly number[]): string {
+  const runs: string[] = [];
+  for (let i = 0; i < positions.length;) {
+    let j = i;
+    while (j + 1 < positions.length && positions[j + 1] === positions[j] + 1) j++;
+    runs.push(i === j ? String(positions[i]) : `${positions[i]}..${positions[j]}`);
+    i = j + 1;
+  }
+  return runs.length > 20 ? `${runs.slice(0, 20).join(', ')}, ...` : runs.join(', ');
 }

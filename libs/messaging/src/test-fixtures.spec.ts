@@ -74,7 +74,9 @@ export interface RunningConsumer {
   stop(): Promise<void>;
 }
 
-export type ConsumerOverrides = Partial<Omit<ReportConsumerOptions, 'kafka' | 'pool' | 'groupId'>>;
+export type ConsumerOverrides = Partial<
+  Omit<ReportConsumerOptions, 'kafka' | 'pool' | 'groupId' | 'partitions'>
+>;
 
 export class MessagingHarness {
   readonly logs: { source: string; level: string; message: string }[] = [];
@@ -252,6 +254,7 @@ export class MessagingHarness {
       kafka: this.kafka(groupId),
       pool: this.db.pool,
       groupId,
+      partitions: this.partitions(),
       sessionTimeoutMs: 6_000,
       heartbeatIntervalMs: 500,
       rebalanceTimeoutMs: 10_000,
@@ -304,7 +307,7 @@ export class MessagingHarness {
     const broker = this.broker;
     if (!broker) throw new Error('drained() needs the test broker');
     for (let partition = 0; partition < this.partitions(topic); partition++) {
-      const end = broker.records(topic, partition).length;
+      const end = broker.offsets(topic, partition).highWatermark;
       // Nothing committed, or kafkajs's resetOffsets sentinels (-2 earliest, -1 latest): 0.
       const committed = Math.max(0, broker.committedOffset(groupId, topic, partition) ?? 0);
       if (committed !== end) return false;

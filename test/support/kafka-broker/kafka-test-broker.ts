@@ -5,7 +5,8 @@
  * 2.2.4 (producer, idempotent producer, consumer groups, admin topics) and for kcat/librdkafka
  * consuming a partition. It exists because no Kafka broker can be installed on the CI machines.
  * Batches are stored and served as produced, compressed or not (any of Kafka's codecs), and
- * refused above message.max.bytes. No replication, transactions, compaction, retention,
+ * refused above message.max.bytes. Tests can delete a partition's records before an offset
+ * (deleteRecordsBefore: the log start offset). No replication, transactions, compaction, retention,
  * quotas, SASL or TLS: see
  * docs/KAFKA-TEST-BROKER.md for what it implements and how to use it.
  *
@@ -113,6 +114,24 @@ export class KafkaTestBroker {
     const log = this.log.partition(topic, partition);
     if (!log) throw new Error(`no partition ${topic}/${partition} on the test broker`);
     return log.batchInfo();
+  }
+
+  /**
+   * Deletes the records of a partition before `offset`, as Kafka's retention or DeleteRecords
+   * would: its log start offset moves there, and a consumer fetching below it gets
+   * OFFSET_OUT_OF_RANGE. For tests of consumers that must not skip what was deleted unread.
+   */
+  deleteRecordsBefore(topic: string, partition: number, offset: number): void {
+    const log = this.log.partition(topic, partition);
+    if (!log) throw new Error(`no partition ${topic}/${partition} on the test broker`);
+    log.deleteRecordsBefore(offset);
+  }
+
+  /** A partition's log start offset and high watermark: for assertions. */
+  offsets(topic: string, partition: number): { logStartOffset: number; highWatermark: number } {
+    const log = this.log.partition(topic, partition);
+    if (!log) throw new Error(`no partition ${topic}/${partition} on the test broker`);
+    return { logStartOffset: log.logStartOffset, highWatermark: log.highWatermark };
   }
 
   /** The group's committed offset for a partition, if any: for assertions. */

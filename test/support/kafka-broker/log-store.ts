@@ -69,7 +69,11 @@ const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 
 export class PartitionLog {
   readonly batches: StoredBatch[] = [];
-  readonly logStartOffset = 0;
+  /**
+   * The first offset the log still holds (Kafka's log start offset): 0 until records are
+   * deleted. A fetch below it is answered OFFSET_OUT_OF_RANGE; ListOffsets earliest gives it.
+   */
+  logStartOffset = 0;
   private nextOffset = 0;
   private readonly producers = new Map<number, ProducerState>();
 
@@ -126,6 +130,19 @@ export class PartitionLog {
     return { errorCode: ErrorCode.NONE, baseOffset, appended: true };
   }
 
+  /**
+   * Deletes the records before `offset` (at most up to the high watermark), as Kafka's
+   * DeleteRecords or retention does: the log start offset moves there and the batches wholly
+   * before it are dropped. A batch holding the new start stays whole, as in Kafka, where
+   * consumers skip the records before their fetch offset. Never moves the start back.
+   */
+  deleteRecordsBefore(offset: number): void {
+    this.logStartOffset = Math.max(this.logStartOffset, Math.min(offset, this.nextOffset));
+    while (this.batches.length > 0 && this.batches[0].lastOffset < this.logStartOffset) {
+      this.batches.shift();
+    }
+  }
+
   /** The stored batches from the one holding `fetchOffset` on, within `maxBytes`. */
   read(fetchOffset: number, maxBytes: number, atLeastOne: boolean): Buffer[] {
     const batches: Buffer[] = [];
@@ -162,7 +179,10 @@ export class PartitionLog {
 
   records(): StoredRecord[] {
     return this.batches.flatMap((batch) => {
-      return batch.records.map((record) => ({
+      const kept = batch.records.filter(
+        (record) => batch.baseOffset + record.offsetDelta >= this.logStartOffset,
+      );
+      return kept.map((record) => ({
         topic: this.topic,
         partition: this.index,
         offset: batch.baseOffset + record.offsetDelta,
