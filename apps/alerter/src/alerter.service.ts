@@ -103,9 +103,11 @@ export class AlerterService implements OnApplicationBootstrap, OnModuleDestroy {
       registers,
       async collect() {
         if (runtime) {
-          // Distributed: how far the group's most advanced partition is behind the head; 0
-          // once the last stored event was handled (Kafka's consumer lag says the rest).
-          this.set(await groupLag(pool, ALERTER_GROUP));
+          // Distributed: every partition's stored events after its own progress, summed
+          // (cm_kafka_partition_lag_events has them by partition).
+          this.set(
+            await groupLag(pool, ALERTER_GROUP, TOPICS.reports, runtime.partitions(TOPICS.reports)),
+          );
           return;
         }
         // In the store's read order (transaction id, position): a position alone can stay

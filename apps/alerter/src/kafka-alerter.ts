@@ -35,6 +35,7 @@ export class KafkaAlerter {
   private readonly runners = new Map<number, AlertEngineRunner>();
   private readonly groupId: string;
   private readonly partitions: number;
+  private unwatch: (() => void) | undefined;
 
   constructor(private readonly options: KafkaAlerterOptions) {
     this.groupId = options.groupId ?? ALERTER_GROUP;
@@ -60,9 +61,13 @@ export class KafkaAlerter {
 
   async start(): Promise<void> {
     await this.consumer.start();
+    // Readiness (crashed, partition stuck) and the per-partition lag gauges.
+    this.unwatch = this.options.runtime.consumers.watch(this.consumer);
   }
 
   async stop(): Promise<void> {
+    this.unwatch?.();
+    this.unwatch = undefined;
     await this.consumer.stop();
   }
 

@@ -42,6 +42,7 @@ export class ProjectorService implements OnApplicationBootstrap, OnModuleDestroy
   private readonly writer = new ReadModelWriter();
   private subscription: Subscription | undefined;
   private consumer: ReportConsumer | undefined;
+  private unwatch: (() => void) | undefined;
 
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
@@ -72,6 +73,8 @@ export class ProjectorService implements OnApplicationBootstrap, OnModuleDestroy
           level === 'error' ? this.logger.error(extra, message) : this.logger.warn(extra, message),
       });
       await this.consumer.start();
+      // Readiness (crashed, partition stuck) and the per-partition lag gauges.
+      this.unwatch = this.runtime.consumers.watch(this.consumer);
       return;
     }
     this.subscription = await startSubscription({
@@ -96,6 +99,7 @@ export class ProjectorService implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.unwatch?.();
     await this.consumer?.stop();
     this.consumer = undefined;
     await this.subscription?.stop();
@@ -109,7 +113,10 @@ export class ProjectorService implements OnApplicationBootstrap, OnModuleDestroy
 
   /** From the stored checkpoint: right also while another process holds the subscription. */
   private async lag(): Promise<number> {
-    if (this.runtime) return groupLag(this.pool, PROJECTOR_GROUP);
+    if (this.runtime) {
+      const partitions = this.runtime.partitions(TOPICS.reports);
+      return groupLag(this.pool, PROJECTOR_GROUP, TOPICS.reports, partitions);
+    }
     const { rows } = await this.pool.query<{ lag: string }>(
       `SELECT greatest(0, coalesce((SELECT max(position) FROM events), 0)
          - coalesce((SELECT position FROM subscription_checkpoints WHERE name = $1), 0))::text AS lag`,

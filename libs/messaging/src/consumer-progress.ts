@@ -99,16 +99,3 @@ export async function raiseGroupFloor(
 export class ProgressMovedError extends Error {
   override readonly name = 'ProgressMovedError';
 }
-
-/**
- * Positions between the store's head and the furthest progress of consumer group `group`: 0
- * once the last stored event was handled. (Per partition, Kafka's consumer lag says the rest.)
- */
-export async function groupLag(pool: Queryable, group: string): Promise<number> {
-  const { rows } = await pool.query<{ lag: string }>(
-    `SELECT greatest(0, coalesce((SELECT max(position) FROM events), 0)
-       - coalesce((SELECT max(position) FROM kafka_consumer_progress WHERE group_id = $1), 0))::text AS lag`,
-    [group],
-  );
-  return Number(rows[0].lag);
-}

@@ -2,8 +2,15 @@
 export { AlertRelay, ALERT_RELAY_NAME } from './alert-relay';
 export type { AlertRelayOptions } from './alert-relay';
 export {
-  ALL_PARTITIONS,
+  ConsumerNotReadyError,
+  ConsumerWatch,
   groupLag,
+  kafkaLags,
+  partitionLags,
+} from './consumer-health';
+export type { PartitionLag } from './consumer-health';
+export {
+  ALL_PARTITIONS,
   loadProgress,
   ProgressMovedError,
   raiseGroupFloor,
@@ -16,7 +23,8 @@ export type { PublishingOptions } from './kafka-runtime';
 export { OversizeMessageError, recordBytes, splitIntoSends } from './publish-batches';
 export { KAFKA_RUNTIME, MessagingModule, messagingLog } from './messaging.module';
 export { ReportConsumer, TransientError } from './report-consumer';
-export type { ConsumedBatch, ReportConsumerOptions } from './report-consumer';
+export type { ConsumedBatch, ConsumerCrash, ReportConsumerOptions } from './report-consumer';
+export { UnverifiedMessageError } from './store-check';
 export {
   decodeReportMessage,
   encodeReportMessage,

@@ -22,8 +22,8 @@ import type { MessagingLog } from './kafka-connection';
 import { RenewableProducer } from './renewable-producer';
 import { checkpointOfEvent, decodeReportMessage, theatreOf } from './report-message';
 import {
-  inReadOrder,
   mismatch,
+  outOfReadOrder,
   partitionEventsBetween,
   storedEventsAt,
   UnverifiedMessageError,
@@ -90,6 +90,9 @@ export interface ReportConsumerOptions {
 
 export { TransientError };
 
+/** Crashes in a row, restarted each time without a batch handled between, that count as down. */
+const CRASH_LOOP = 3;
+
 /** The partition was taken from this member mid-batch: stop without resolving anything. */
 class PartitionLostError extends Error {
   override readonly name = 'PartitionLostError';
@@ -155,6 +158,9 @@ export class ReportConsumer {
   private retryTimer: NodeJS.Timeout | undefined;
   private retrying: Promise<void> = Promise.resolve();
   private crash: ConsumerCrash | undefined;
+  /** Crashes since the last batch handled: kafkajs restarting into the same crash again. */
+  private crashesInRow = 0;
+  private rejoinedAfterCrash = false;
 
   constructor(private readonly options: ReportConsumerOptions) {
     this.topic = options.topic ?? TOPICS.reports;
@@ -185,8 +191,8 @@ export class ReportConsumer {
       retry: { retries: 5, restartOnFailure: async () => !this.stopping },
     });
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
-      // Joined again after a crash kafkajs restarted it from: consuming again.
-      this.crash = undefined;
+      // Joined again after a crash kafkajs restarted it from (crashed() judges it).
+      if (this.crash) this.rejoinedAfterCrash = true;
       this.assignment = [...(event.payload.memberAssignment[this.topic] ?? [])].sort(
         (a, b) => a - b,
       );
@@ -199,6 +205,8 @@ export class ReportConsumer {
         restart: event.payload.restart,
         at: new Date(),
       };
+      this.crashesInRow++;
+      this.rejoinedAfterCrash = false;
       this.assignment = [];
       this.options.log?.(
         'error',
@@ -217,6 +225,7 @@ export class ReportConsumer {
       this.assignment = [];
     });
     this.crash = undefined;
+    this.crashesInRow = 0;
     await consumer.connect();
     await consumer.subscribe({ topics: [this.topic], fromBeginning: true });
     await consumer.run({
@@ -273,9 +282,16 @@ export class ReportConsumer {
     return this.options.partitions;
   }
 
-  /** Why this member is not consuming although started and not stopped, else undefined. */
+  /**
+   * Why this member is not consuming although started and not stopped, else undefined: a crash
+   * kafkajs does not restart from, one it has not rejoined the group after yet, or the same
+   * crash again and again (CRASH_LOOP crashes without a batch handled in between).
+   */
   crashed(): ConsumerCrash | undefined {
-    return this.stopping ? undefined : this.crash;
+    const crash = this.crash;
+    if (this.stopping || !crash) return undefined;
+    if (!crash.restart || !this.rejoinedAfterCrash || this.crashesInRow >= CRASH_LOOP) return crash;
+    return undefined;
   }
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
@@ -307,6 +323,7 @@ export class ReportConsumer {
       }
       await flush();
       await payload.commitOffsetsIfNecessary();
+      this.crashesInRow = 0;
     } catch (error) {
       if (error instanceof PartitionLostError) return;
       throw error;
@@ -390,12 +407,14 @@ export class ReportConsumer {
     const after = chunk.filter(
       ({ event }) => compareCheckpoints(checkpointOfEvent(event), progress) > 0,
     );
-    if (!inReadOrder(after.map(({ event }) => event))) {
+    const late = outOfReadOrder(after.map(({ event }) => event));
+    if (late.length > 0) {
       this.options.log?.(
         'warn',
-        `kafka consumer ${this.options.groupId}: partition ${partition}: messages out of the ` +
-          `store's read order (positions ${after.map(({ event }) => event.position).join(', ')}): ` +
-          `the store's order is handled, nothing is dropped`,
+        `kafka consumer ${this.options.groupId}: partition ${partition}: message(s) out of the ` +
+          `store's read order, behind a later one (positions ` +
+          `${summarizePositions(late.map((event) => event.position))}): the partition's events ` +
+          `are handled in the store's order, nothing is dropped`,
         { partition },
       );
     }

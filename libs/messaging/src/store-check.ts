@@ -157,12 +157,22 @@ export async function partitionEventsBetween(
   });
 }
 
-/** True when `events` are strictly increasing in read order. */
-export function inReadOrder(events: readonly StoredEvent[]): boolean {
-  for (let i = 1; i < events.length; i++) {
-    if (compareCheckpoints(checkpointOfEvent(events[i - 1]), checkpointOfEvent(events[i])) >= 0) {
-      return false;
+/**
+ * The events that arrive after a later one in read order, other than repeats of an event
+ * already seen (the relay's republished tail repeats events in order; that is no disorder).
+ */
+export function outOfReadOrder(events: readonly StoredEvent[]): StoredEvent[] {
+  const seen = new Set<number>();
+  const late: StoredEvent[] = [];
+  let furthest: StoredEvent | undefined;
+  for (const event of events) {
+    if (seen.has(event.position)) continue;
+    seen.add(event.position);
+    if (furthest && compareCheckpoints(checkpointOfEvent(event), checkpointOfEvent(furthest)) < 0) {
+      late.push(event);
+    } else {
+      furthest = event;
     }
   }
-  return true;
+  return late;
 }

@@ -28,6 +28,8 @@ export const DEFAULT_KAFKA_COMPRESSION: KafkaCompression = 'gzip';
  * (1,048,588) with room to spare.
  */
 export const DEFAULT_KAFKA_MAX_MESSAGE_BYTES = 1_000_000;
+/** KAFKA_STUCK_AFTER_MS unless configured: how long a partition may lag without moving. */
+export const DEFAULT_KAFKA_STUCK_AFTER_MS = 60_000;
 
 export interface AppConfig {
   readonly port: number;
@@ -42,6 +44,11 @@ export interface AppConfig {
   readonly kafkaCompression: KafkaCompression;
   /** KAFKA_MAX_MESSAGE_BYTES: the most one partition's batch may take before compression. */
   readonly kafkaMaxMessageBytes: number;
+  /**
+   * KAFKA_STUCK_AFTER_MS: a consumer partition with stored events it has not handled and no
+   * progress for this long makes /health/ready answer 503 KAFKA.PARTITION_STUCK.
+   */
+  readonly kafkaStuckAfterMs: number;
   /** Undefined when API_KEYS is unset: access is open and the server binds loopback only. */
   readonly apiKeys: readonly ApiKey[] | undefined;
   readonly logLevel: LogLevel;
@@ -152,6 +159,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     16_384,
     100 * 1024 * 1024,
   );
+  const kafkaStuckAfterMs = integer(
+    'KAFKA_STUCK_AFTER_MS',
+    DEFAULT_KAFKA_STUCK_AFTER_MS,
+    100,
+    24 * 3_600_000,
+  );
 
   let apiKeys: readonly ApiKey[] | undefined;
   const rawKeys = text('API_KEYS');
@@ -210,6 +223,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     kafkaBrokers,
     kafkaCompression,
     kafkaMaxMessageBytes,
+    kafkaStuckAfterMs,
     apiKeys,
     logLevel,
     rulesDir,

@@ -109,6 +109,12 @@ describe('loadConfig', () => {
     expect(load({ KAFKA_COMPRESSION: 'none' }).kafkaCompression).toBe('none');
   });
 
+  it('given no KAFKA_STUCK_AFTER_MS, then a minute; a wrong one is named', () => {
+    expect(load({}).kafkaStuckAfterMs).toBe(60_000);
+    expect(load({ KAFKA_STUCK_AFTER_MS: '5000' }).kafkaStuckAfterMs).toBe(5_000);
+    expect(() => load({ KAFKA_STUCK_AFTER_MS: 'soon' })).toThrow(/KAFKA_STUCK_AFTER_MS/);
+  });
+
   it('reports every wrong variable at once', () => {
     expect(() => load({ PORT: 'x', LOG_LEVEL: 'y' })).toThrow(/PORT[\s\S]*LOG_LEVEL/);
   });

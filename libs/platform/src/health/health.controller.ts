@@ -5,11 +5,18 @@ import { Pool } from 'pg';
 import { PG_POOL } from '../database/database.module';
 import { ProblemError } from '../http/problem';
 
-/** A readiness check other modules can add (Kafka in distributed mode). */
+/**
+ * A readiness check other modules can add (Kafka in distributed mode). A check that fails with
+ * an error carrying a problem code (`code`, e.g. KAFKA.CONSUMER_CRASHED) makes /health/ready
+ * answer 503 with that code and the error's message, when every other check is up.
+ */
 export interface ReadinessCheck {
   readonly name: string;
   check(): Promise<void>;
 }
+
+/** A problem code as the API uses them: `AREA.WHAT`. */
+const PROBLEM_CODE = /^[A-Z][A-Z0-9]*\.[A-Z][A-Z0-9_]*$/;
 export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
 
 @ApiTags('health')
@@ -90,19 +97,36 @@ export class HealthController {
     return { total: Number(rows[0]?.total ?? 0), rows };
   }
 
-  private checkDependencies() {
+  private async checkDependencies() {
     const checks = [{ name: 'database', check: () => this.pingDatabase() }, ...this.extraChecks];
-    return this.health.check(
-      checks.map((entry) => async () => {
-        const session = this.indicators.check(entry.name);
-        try {
-          await entry.check();
-          return session.up();
-        } catch (error) {
-          return session.down({ message: error instanceof Error ? error.message : String(error) });
-        }
-      }),
-    );
+    const coded: ProblemError[] = [];
+    let uncodedDown = false;
+    try {
+      return await this.health.check(
+        checks.map((entry) => async () => {
+          const session = this.indicators.check(entry.name);
+          try {
+            await entry.check();
+            return session.up();
+          } catch (error) {
+            const message = error instanceof Error ? error.message : String(error);
+            const code = (error as { code?: unknown } | null)?.code;
+            if (typeof code === 'string' && PROBLEM_CODE.test(code)) {
+              coded.push(
+                new ProblemError(503, code, 'Service unavailable', `Not ready: ${message}`),
+              );
+            } else {
+              uncodedDown = true;
+            }
+            return session.down({ message });
+          }
+        }),
+      );
+    } catch (error) {
+      // A named cause (a crashed consumer, a stuck partition) when it is the only one.
+      if (!uncodedDown && coded.length > 0) throw coded[0];
+      throw error;
+    }
   }
 
   private async pingDatabase(): Promise<void> {
