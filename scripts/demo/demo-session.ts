@@ -91,18 +91,23 @@ export interface Settled {
 }
 
 /**
- * Caught up: every subscriber's lag gauge on /metrics (cm_*_lag_events, cm_*_lag_positions) at zero, and then the
- * overview and the alerts the same twice in a row (a subscriber without a gauge still settles).
+ * Caught up: every subscriber's lag gauge on /metrics (cm_*_lag_events, cm_*_lag_positions) at
+ * zero, on `client` or on each of `metricsFrom` (the services that run the subscribers, in the
+ * distributed mode), and then the overview and the alerts the same twice in a row (a
+ * subscriber without a gauge still settles).
  */
 export async function untilSettled(
   client: MonitorClient,
   calls: ServedCalls,
   theatre: string,
+  metricsFrom: readonly MonitorClient[] = [client],
 ): Promise<Settled> {
   const deadline = Date.now() + CATCH_UP_TIMEOUT_MS;
   for (;;) {
-    const metrics = await client.get<string>('/metrics');
-    const behind = [...lagGauges(String(metrics)).values()].some((lag) => lag > 0);
+    const pages = await Promise.all(metricsFrom.map((each) => each.get<string>('/metrics')));
+    const behind = pages.some((metrics) =>
+      [...lagGauges(String(metrics)).values()].some((lag) => lag > 0),
+    );
     if (!behind) break;
     if (Date.now() > deadline) throw new Error('the subscribers did not catch up within 60 s');
     await sleep(POLL_MS);

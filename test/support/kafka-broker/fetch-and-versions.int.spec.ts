@@ -104,7 +104,7 @@ describe('Kafka test broker fetch and version negotiation', () => {
     expect(body.int16()).toBe(ErrorCode.UNSUPPORTED_VERSION);
     const versions = body.array((v) => ({ key: v.int16(), min: v.int16(), max: v.int16() }));
     expect(versions).toContainEqual({ key: ApiKey.ApiVersions, min: 0, max: 2 });
-    expect(versions).toContainEqual({ key: ApiKey.Fetch, min: 4, max: 10 });
+    expect(versions).toContainEqual({ key: ApiKey.Fetch, min: 4, max: 11 });
     expect(versions).toContainEqual({ key: ApiKey.Produce, min: 0, max: 7 });
     expect(body.remaining).toBe(0);
   });

@@ -29,6 +29,11 @@ export interface JoinRequest {
   rebalanceTimeoutMs: number;
   protocolType: string;
   protocols: GroupProtocol[];
+  /**
+   * JoinGroup v4+ (KIP-394): a member joining without an id gets one with MEMBER_ID_REQUIRED
+   * and must join again with it, as Kafka's coordinator asks.
+   */
+  requireKnownMemberId?: boolean;
 }
 
 export interface JoinResult {
@@ -92,6 +97,8 @@ interface Group {
   protocolName: string;
   leaderId: string;
   members: Map<string, Member>;
+  /** Ids handed out with MEMBER_ID_REQUIRED, awaiting the join that uses them. */
+  pendingMembers: Map<string, NodeJS.Timeout>;
   rebalanceTimer?: NodeJS.Timeout;
 }
 
@@ -114,11 +121,34 @@ export class GroupCoordinator {
     if (request.groupId === '') return failed(ErrorCode.INVALID_GROUP_ID);
     if (request.sessionTimeoutMs <= 0) return failed(ErrorCode.INVALID_SESSION_TIMEOUT);
     const group = this.group(request.groupId);
-    if (request.memberId !== '' && !group.members.has(request.memberId)) {
+    const pending = group.pendingMembers.get(request.memberId);
+    if (request.memberId !== '' && !group.members.has(request.memberId) && !pending) {
       return failed(ErrorCode.UNKNOWN_MEMBER_ID);
     }
     if (!this.acceptsProtocols(group, request)) {
       return failed(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    }
+    if (request.memberId === '' && request.requireKnownMemberId) {
+      // Kafka remembers the id for a session timeout; a join with it then makes the member.
+      const memberId = `${request.clientId}-${randomUUID()}`;
+      const expiry = setTimeout(
+        () => group.pendingMembers.delete(memberId),
+        request.sessionTimeoutMs,
+      );
+      expiry.unref();
+      group.pendingMembers.set(memberId, expiry);
+      return Promise.resolve({
+        errorCode: ErrorCode.MEMBER_ID_REQUIRED,
+        generationId: -1,
+        protocolName: '',
+        leaderId: '',
+        memberId,
+        members: [],
+      });
+    }
+    if (pending) {
+      clearTimeout(pending);
+      group.pendingMembers.delete(request.memberId);
     }
 
     const memberId = request.memberId || `${request.clientId}-${randomUUID()}`;
@@ -269,6 +299,7 @@ export class GroupCoordinator {
     for (const group of this.groups.values()) {
       clearTimeout(group.rebalanceTimer);
       for (const member of group.members.values()) clearTimeout(member.sessionTimer);
+      for (const expiry of group.pendingMembers.values()) clearTimeout(expiry);
     }
   }
 
@@ -283,6 +314,7 @@ export class GroupCoordinator {
         protocolName: '',
         leaderId: '',
         members: new Map(),
+        pendingMembers: new Map(),
       };
       this.groups.set(groupId, group);
     }

@@ -158,4 +158,24 @@ describe('GroupCoordinator', () => {
     expect(groups.committed('projector', 'reports', 0)).toEqual(offset);
     expect(groups.describe('projector')?.state).toBe('Empty');
   });
+
+  it('asks a v4+ member joining without an id to join again with one (MEMBER_ID_REQUIRED)', async () => {
+    const asked = await groups.join({ ...joinRequest(), requireKnownMemberId: true });
+    expect(asked.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
+    expect(asked.memberId).toMatch(/^consumer-/);
+    expect(groups.describe('projector')?.members).toEqual([]);
+
+    const joined = await groups.join({
+      ...joinRequest(asked.memberId),
+      requireKnownMemberId: true,
+    });
+    expect(joined).toMatchObject({ errorCode: ErrorCode.NONE, memberId: asked.memberId });
+    expect(joined.leaderId).toBe(asked.memberId);
+
+    // An id handed out and not used within the session timeout is forgotten.
+    const unused = await groups.join({ ...joinRequest('', 'late'), requireKnownMemberId: true });
+    jest.advanceTimersByTime(SESSION_MS + 1);
+    const stale = await groups.join({ ...joinRequest(unused.memberId, 'late') });
+    expect(stale.errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+  });
 });

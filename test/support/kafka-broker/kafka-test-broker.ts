@@ -5,9 +5,8 @@
  * 2.2.4 (producer, idempotent producer, consumer groups, admin topics) and for kcat/librdkafka
  * consuming a partition. It exists because no Kafka broker can be installed on the CI machines.
  * Batches are stored and served as produced, compressed or not (any of Kafka's codecs), and
- * refused above message.max.bytes. Tests can delete a partition's records before an offset
- * (deleteRecordsBefore: the log start offset). No replication, transactions, compaction, retention,
- * quotas, SASL or TLS: see
+ * refused above message.max.bytes; retention.ms and retention.bytes move a log start offset.
+ * No replication, transactions, compaction, quotas, SASL or TLS: see
  * docs/KAFKA-TEST-BROKER.md for what it implements and how to use it.
  *
  * Layers: connection.ts frames requests; apis/ holds one module per API (request decoder,
@@ -41,6 +40,12 @@ export interface KafkaTestBrokerOptions {
   autoCreateTopics?: boolean;
   /** Partitions of auto-created topics and of CreateTopics with -1 partitions (1). */
   defaultPartitions?: number;
+  /**
+   * How often retention.ms and retention.bytes are applied besides after each append (1000 ms;
+   * Kafka's log.retention.check.interval.ms is 5 minutes). 0 turns the timer off:
+   * enforceRetention() then applies them when a test says.
+   */
+  retentionCheckIntervalMs?: number;
 }
 
 const NODE_ID = 1;
@@ -65,6 +70,9 @@ export class KafkaTestBroker {
   private readonly autoCreateTopics: boolean;
   private readonly defaultPartitions: number;
   private producerIds = FIRST_PRODUCER_ID;
+  private readonly retentionTimer: NodeJS.Timeout | undefined;
+  /** Per API name, the request versions served: a spec shows which encodings really ran. */
+  readonly servedVersions = new Map<string, Set<number>>();
 
   private constructor(options: KafkaTestBrokerOptions) {
     this.host = options.host ?? '127.0.0.1';
@@ -75,6 +83,14 @@ export class KafkaTestBroker {
     }
     this.autoCreateTopics = options.autoCreateTopics ?? true;
     this.defaultPartitions = defaultPartitions;
+    const retentionCheckIntervalMs = options.retentionCheckIntervalMs ?? 1000;
+    if (retentionCheckIntervalMs > 0) {
+      this.retentionTimer = setInterval(
+        () => this.log.enforceRetention(),
+        retentionCheckIntervalMs,
+      );
+      this.retentionTimer.unref();
+    }
   }
 
   static async start(options: KafkaTestBrokerOptions = {}): Promise<KafkaTestBroker> {
@@ -88,9 +104,53 @@ export class KafkaTestBroker {
     return [`${this.host}:${this.port}`];
   }
 
-  /** `configs.maxMessageBytes` is the topic's `max.message.bytes` (the broker's when unset). */
+  /**
+   * `configs` are the topic's `max.message.bytes` (the broker's when unset), `retention.ms` and
+   * `retention.bytes` (-1, keep everything, when unset).
+   */
   createTopic(name: string, partitions = this.defaultPartitions, configs: TopicConfigs = {}): void {
     this.log.createTopic(name, partitions, configs);
+  }
+
+  /** Changes a topic's configs (as kafka-configs.sh --alter would); retention applies at once. */
+  setTopicConfigs(name: string, configs: TopicConfigs): void {
+    const topic = this.log.topic(name);
+    if (!topic) throw new Error(`no topic ${name} on the test broker`);
+    topic.configs = { ...topic.configs, ...configs };
+    this.log.enforceRetention();
+  }
+
+  /** Applies every topic's retention.ms and retention.bytes now (as of `now`, for tests). */
+  enforceRetention(now = Date.now()): void {
+    this.log.enforceRetention(now);
+  }
+
+  /**
+   * Deletes a partition's records before `offset`, as Kafka's DeleteRecords (kafkajs
+   * `admin.deleteTopicRecords`) does: the log start offset moves there, a fetch below it gets
+   * OFFSET_OUT_OF_RANGE and ListOffsets earliest answers it. Public for tests that need a log
+   * whose start moved (retention deleting what a group had not read). Throws when the offset
+   * is above the high watermark or the partition does not exist.
+   */
+  deleteRecordsBefore(topic: string, partition: number, offset: number): void {
+    const result = this.log.deleteRecordsBefore(topic, partition, offset);
+    if (result.errorCode !== ErrorCode.NONE) {
+      throw new Error(`cannot delete ${topic}/${partition} before ${offset} (${result.errorCode})`);
+    }
+  }
+
+  /** The first offset a partition still holds (0 until retention or deletion moved it). */
+  logStartOffset(topic: string, partition: number): number {
+    const log = this.log.partition(topic, partition);
+    if (!log) throw new Error(`no partition ${topic}/${partition} on the test broker`);
+    return log.logStartOffset;
+  }
+
+  /** The offset the next record of a partition gets (Kafka's high watermark, one node). */
+  highWatermark(topic: string, partition: number): number {
+    const log = this.log.partition(topic, partition);
+    if (!log) throw new Error(`no partition ${topic}/${partition} on the test broker`);
+    return log.highWatermark;
   }
 
   /** The topics the broker holds, by name: for assertions. */
@@ -114,17 +174,6 @@ export class KafkaTestBroker {
     const log = this.log.partition(topic, partition);
     if (!log) throw new Error(`no partition ${topic}/${partition} on the test broker`);
     return log.batchInfo();
-  }
-
-  /**
-   * Deletes the records of a partition before `offset`, as Kafka's retention or DeleteRecords
-   * would: its log start offset moves there, and a consumer fetching below it gets
-   * OFFSET_OUT_OF_RANGE. For tests of consumers that must not skip what was deleted unread.
-   */
-  deleteRecordsBefore(topic: string, partition: number, offset: number): void {
-    const log = this.log.partition(topic, partition);
-    if (!log) throw new Error(`no partition ${topic}/${partition} on the test broker`);
-    log.deleteRecordsBefore(offset);
   }
 
   /** A partition's log start offset and high watermark: for assertions. */
@@ -174,6 +223,7 @@ export class KafkaTestBroker {
 
   async stop(): Promise<void> {
     await this.goAway();
+    clearInterval(this.retentionTimer);
     this.groups.close();
   }
 
@@ -210,6 +260,8 @@ export class KafkaTestBroker {
         `API key ${apiKey} v${apiVersion} is not implemented (client ${request.header.clientId})`,
       );
     }
+    const served = this.servedVersions.get(api.name) ?? new Set<number>();
+    this.servedVersions.set(api.name, served.add(apiVersion));
     return api.handle({ ...request, version: apiVersion, broker: this.brokerState() });
   }
 

@@ -141,3 +141,66 @@ describe('Kafka test broker written to by kcat (librdkafka) with compression', (
     },
   );
 });
+
+describe('Kafka test broker after retention, read by kcat (librdkafka)', () => {
+  let broker: KafkaTestBroker;
+
+  beforeEach(async () => {
+    broker = await KafkaTestBroker.start({ retentionCheckIntervalMs: 0 });
+  }, 120_000);
+
+  afterEach(async () => {
+    await broker.stop();
+    expect(broker.errors).toEqual([]);
+  }, 120_000);
+
+  const consume = async (offset: string, extra: string[] = []): Promise<string[]> => {
+    const { stdout } = await kcat([
+      '-C',
+      '-b',
+      broker.brokers[0],
+      '-t',
+      'conflict.reports.v1',
+      '-p',
+      '0',
+      '-o',
+      offset,
+      '-e',
+      '-q',
+      ...extra,
+      '-f',
+      '%o %s\n',
+    ]);
+    return stdout.split('\n').filter((line) => line !== '');
+  };
+
+  itWithKcat(
+    'starts "beginning" at the log start offset and resets an offset below it',
+    async () => {
+      if (!hasKcat) throw new Error('kcat does not run from PATH');
+      broker.createTopic('conflict.reports.v1', 1);
+      for (let i = 0; i < 4; i++) {
+        await kcatProduce({
+          broker: broker.brokers[0],
+          topic: 'conflict.reports.v1',
+          partition: 0,
+          codec: 'lz4',
+          key: 'sudan',
+          values: [`r${2 * i}`, `r${2 * i + 1}`],
+        });
+      }
+      const batches = broker.batches('conflict.reports.v1', 0);
+      expect(batches).toHaveLength(4);
+      // retention.bytes of two batches: the first two go, the log starts at offset 4.
+      broker.setTopicConfigs('conflict.reports.v1', {
+        retentionBytes: batches[2].bytes + batches[3].bytes,
+      });
+      expect(broker.logStartOffset('conflict.reports.v1', 0)).toBe(4);
+
+      const expected = ['4 r4', '5 r5', '6 r6', '7 r7'];
+      expect(await consume('beginning')).toEqual(expected);
+      // Offset 1 is gone: OFFSET_OUT_OF_RANGE, and librdkafka resets to the earliest it has.
+      expect(await consume('1', ['-X', 'auto.offset.reset=earliest'])).toEqual(expected);
+    },
+  );
+});

@@ -69,11 +69,7 @@ const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 
 export class PartitionLog {
   readonly batches: StoredBatch[] = [];
-  /**
-   * The first offset the log still holds (Kafka's log start offset): 0 until records are
-   * deleted. A fetch below it is answered OFFSET_OUT_OF_RANGE; ListOffsets earliest gives it.
-   */
-  logStartOffset = 0;
+  private startOffset = 0;
   private nextOffset = 0;
   private readonly producers = new Map<number, ProducerState>();
 
@@ -84,6 +80,62 @@ export class PartitionLog {
 
   get highWatermark(): number {
     return this.nextOffset;
+  }
+
+  /**
+   * The first offset the log still holds (Kafka's log start offset): 0 until retention or
+   * deleteRecordsBefore() removed the records before it. ListOffsets earliest answers it, and a
+   * fetch below it gets OFFSET_OUT_OF_RANGE.
+   */
+  get logStartOffset(): number {
+    return this.startOffset;
+  }
+
+  /** The bytes the log holds, batches as stored (what retention.bytes bounds). */
+  get size(): number {
+    return this.batches.reduce((sum, batch) => sum + batch.bytes.length, 0);
+  }
+
+  /**
+   * Deletes the records before `offset` (Kafka's DeleteRecords): batches wholly before it go,
+   * and the log start offset becomes `offset` (a batch that straddles it stays, and a fetch
+   * from the log start offset gets it whole, as from Kafka). An offset at or below the log
+   * start offset changes nothing; one above the high watermark is refused with
+   * OFFSET_OUT_OF_RANGE, as Kafka does. Answers the log start offset.
+   */
+  deleteRecordsBefore(offset: number): { errorCode: ErrorCode; logStartOffset: number } {
+    if (!Number.isInteger(offset) || offset < 0 || offset > this.nextOffset) {
+      return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, logStartOffset: this.startOffset };
+    }
+    if (offset > this.startOffset) {
+      while (this.batches.length > 0 && this.batches[0].lastOffset < offset) this.batches.shift();
+      this.startOffset = offset;
+    }
+    return { errorCode: ErrorCode.NONE, logStartOffset: this.startOffset };
+  }
+
+  /**
+   * Kafka's retention with each stored batch as a segment: by time, the oldest batches whose
+   * largest timestamp is more than `retentionMs` before `now`; by size, the oldest batches as
+   * long as what stays is still at least `retentionBytes` (Kafka's rule). -1 (or unset) keeps
+   * everything. Even the newest batch may go, as Kafka rolls and deletes an expired active
+   * segment: the log start offset is then the high watermark. Answers how many records went.
+   */
+  applyRetention(configs: TopicConfigs, now: number): number {
+    const before = this.startOffset;
+    const retentionMs = configs.retentionMs ?? -1;
+    const retentionBytes = configs.retentionBytes ?? -1;
+    let deleteBefore = this.startOffset;
+    let excess = retentionBytes >= 0 ? this.size - retentionBytes : 0;
+    for (const batch of this.batches) {
+      const expired = retentionMs >= 0 && now - batch.maxTimestamp > retentionMs;
+      const oversize = retentionBytes >= 0 && excess - batch.bytes.length >= 0;
+      if (!expired && !oversize) break;
+      excess -= batch.bytes.length;
+      deleteBefore = batch.lastOffset + 1;
+    }
+    if (deleteBefore > this.startOffset) this.deleteRecordsBefore(deleteBefore);
+    return this.startOffset - before;
   }
 
   /**
@@ -130,19 +182,6 @@ export class PartitionLog {
     return { errorCode: ErrorCode.NONE, baseOffset, appended: true };
   }
 
-  /**
-   * Deletes the records before `offset` (at most up to the high watermark), as Kafka's
-   * DeleteRecords or retention does: the log start offset moves there and the batches wholly
-   * before it are dropped. A batch holding the new start stays whole, as in Kafka, where
-   * consumers skip the records before their fetch offset. Never moves the start back.
-   */
-  deleteRecordsBefore(offset: number): void {
-    this.logStartOffset = Math.max(this.logStartOffset, Math.min(offset, this.nextOffset));
-    while (this.batches.length > 0 && this.batches[0].lastOffset < this.logStartOffset) {
-      this.batches.shift();
-    }
-  }
-
   /** The stored batches from the one holding `fetchOffset` on, within `maxBytes`. */
   read(fetchOffset: number, maxBytes: number, atLeastOne: boolean): Buffer[] {
     const batches: Buffer[] = [];
@@ -180,7 +219,7 @@ export class PartitionLog {
   records(): StoredRecord[] {
     return this.batches.flatMap((batch) => {
       const kept = batch.records.filter(
-        (record) => batch.baseOffset + record.offsetDelta >= this.logStartOffset,
+        (record) => batch.baseOffset + record.offsetDelta >= this.startOffset,
       );
       return kept.map((record) => ({
         topic: this.topic,
@@ -238,6 +277,12 @@ export class PartitionLog {
 export interface TopicConfigs {
   /** `max.message.bytes`: this topic's limit on a record batch, over the broker's. */
   maxMessageBytes?: number;
+  /** `retention.ms`: batches whose newest record is older than this are deleted; -1 never. */
+  retentionMs?: number;
+  /** `retention.bytes`: a partition's oldest batches go while it holds more; -1 never. */
+  retentionBytes?: number;
+  /** Other Kafka topic configs it was created with: described, otherwise ignored. */
+  other?: Record<string, string>;
 }
 
 export class Topic {
@@ -246,7 +291,7 @@ export class Topic {
   constructor(
     readonly name: string,
     partitionCount: number,
-    readonly configs: TopicConfigs = {},
+    public configs: TopicConfigs = {},
   ) {
     this.partitions = Array.from({ length: partitionCount }, (_, i) => new PartitionLog(name, i));
   }
@@ -290,9 +335,32 @@ export class LogStore {
     return this.topics.get(topic)?.partitions[partition];
   }
 
-  append(topic: string, partition: number, batches: readonly Buffer[]): AppendResult {
+  /**
+   * Deletes the records of one partition before `offset` (Kafka's DeleteRecords; public for
+   * tests that need a log whose start moved, e.g. to show a consumer catching up after
+   * retention): see PartitionLog.deleteRecordsBefore.
+   */
+  deleteRecordsBefore(
+    topic: string,
+    partition: number,
+    offset: number,
+  ): { errorCode: ErrorCode; logStartOffset: number } {
     const log = this.partition(topic, partition);
-    if (!log) return refused(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    if (!log) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, logStartOffset: -1 };
+    return log.deleteRecordsBefore(offset);
+  }
+
+  /** Applies every topic's retention.ms and retention.bytes as of `now`. */
+  enforceRetention(now = Date.now()): void {
+    for (const topic of this.topics.values()) {
+      for (const log of topic.partitions) log.applyRetention(topic.configs, now);
+    }
+  }
+
+  append(topic: string, partition: number, batches: readonly Buffer[]): AppendResult {
+    const stored = this.topics.get(topic);
+    const log = stored?.partitions[partition];
+    if (!stored || !log) return refused(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     let first: AppendResult | null = null;
     for (const batch of batches) {
       const result = log.append(batch);
@@ -307,6 +375,9 @@ export class LogStore {
         });
       }
     }
+    // Retention is checked after every append too (besides the broker's periodic check), so a
+    // size limit holds as soon as it is passed.
+    if (first) log.applyRetention(stored.configs, Date.now());
     return first ?? refused(ErrorCode.CORRUPT_MESSAGE);
   }
 

@@ -118,4 +118,83 @@ describe('LogStore', () => {
 
     await expect(woken).resolves.toBe('woken');
   });
+
+  describe('retention and the log start offset', () => {
+    const HOUR = 3_600_000;
+    // Now: retention also runs at each append, against the clock.
+    const T0 = Date.now();
+
+    async function fill(topic: string, stamps: number[]): Promise<void> {
+      for (const [i, timestamp] of stamps.entries()) {
+        const records = [
+          { key: null, value: `v${2 * i}` },
+          { key: null, value: `v${2 * i + 1}` },
+        ];
+        log.append(topic, 0, [await kafkajsRecordBatch({ timestamp, records })]);
+      }
+    }
+
+    it('deletes the batches older than retention.ms and moves the log start offset past them', async () => {
+      log.createTopic('timed', 1, { retentionMs: 2 * HOUR });
+      await fill('timed', [T0, T0 + HOUR, T0 + 2 * HOUR, T0 + 3 * HOUR]);
+      const stored = log.partition('timed', 0)!;
+      expect(stored.logStartOffset).toBe(0);
+
+      log.enforceRetention(T0 + 4 * HOUR);
+
+      expect(stored.logStartOffset).toBe(4);
+      expect(stored.highWatermark).toBe(8);
+      expect(stored.records().map((r) => r.offset)).toEqual([4, 5, 6, 7]);
+      expect(stored.read(4, 1_000_000, true)).toHaveLength(2);
+
+      log.enforceRetention(T0 + 6 * HOUR);
+      expect(stored.logStartOffset).toBe(8);
+      expect(stored.records()).toEqual([]);
+    });
+
+    it('deletes the oldest batches while what stays still holds retention.bytes', async () => {
+      log.createTopic('sized', 1);
+      await fill('sized', [T0, T0, T0, T0]);
+      const stored = log.partition('sized', 0)!;
+      const batchBytes = stored.batchInfo()[0].bytes;
+      log.topic('sized')!.configs = { retentionBytes: 2 * batchBytes };
+
+      log.enforceRetention(T0);
+
+      expect(stored.logStartOffset).toBe(4);
+      expect(stored.size).toBe(2 * batchBytes);
+      // An append past the limit deletes at once.
+      await fill('sized', [T0]);
+      expect(stored.logStartOffset).toBe(6);
+    });
+
+    it('keeps everything with retention -1 (unset)', async () => {
+      await fill('reports', [0, T0]);
+      log.enforceRetention(Date.now() + 1000 * 24 * HOUR);
+      expect(log.partition('reports', 0)!.logStartOffset).toBe(0);
+    });
+
+    it('deletes records before an offset, keeping a batch that straddles it, as DeleteRecords', async () => {
+      await fill('reports', [T0, T0, T0]);
+      const stored = log.partition('reports', 0)!;
+
+      expect(log.deleteRecordsBefore('reports', 0, 3)).toEqual({
+        errorCode: ErrorCode.NONE,
+        logStartOffset: 3,
+      });
+      expect(stored.records().map((r) => r.offset)).toEqual([2, 3, 4, 5]);
+      expect(log.deleteRecordsBefore('reports', 0, 1).logStartOffset).toBe(3);
+      expect(log.deleteRecordsBefore('reports', 0, 7).errorCode).toBe(
+        ErrorCode.OFFSET_OUT_OF_RANGE,
+      );
+      expect(log.deleteRecordsBefore('reports', 0, 6)).toEqual({
+        errorCode: ErrorCode.NONE,
+        logStartOffset: 6,
+      });
+      expect(stored.records()).toEqual([]);
+      // The log goes on from its high watermark.
+      await fill('reports', [T0]);
+      expect(stored.records().map((r) => r.offset)).toEqual([6, 7]);
+    });
+  });
 });

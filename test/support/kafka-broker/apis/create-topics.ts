@@ -1,4 +1,5 @@
 import { LogStore } from '../log-store';
+import { parseTopicConfigs } from '../topic-configs';
 import { ApiKey } from '../protocol/api-keys';
 import { ErrorCode } from '../protocol/error-codes';
 import type { Reader } from '../protocol/reader';
@@ -6,8 +7,10 @@ import { Writer } from '../protocol/writer';
 import type { ApiHandler } from './api';
 
 /**
- * CreateTopics v0-2. Of the configs, `max.message.bytes` is honoured (INVALID_CONFIG when not a
- * positive integer); the others are accepted and ignored. -1 partitions means the broker's default.
+ * CreateTopics v0-3 (v3 as v2). Configs as topic-configs.ts says: `max.message.bytes`,
+ * `retention.ms` and `retention.bytes` honoured, compaction, recompression, LogAppendTime and
+ * unknown names refused with INVALID_CONFIG, the other Kafka topic configs accepted and
+ * ignored. -1 partitions means the broker's default.
  * Request: [topics: name num_partitions replication_factor [assignments: partition_index
  *   [broker_ids]] [configs: name value]] timeout_ms validate_only(v1+).
  * Response: throttle_time_ms(v2+) [topics: name error_code error_message(v1+)].
@@ -66,7 +69,7 @@ export const createTopicsApi: ApiHandler = {
   apiKey: ApiKey.CreateTopics,
   name: 'CreateTopics',
   minVersion: 0,
-  maxVersion: 2,
+  maxVersion: 3,
   handle: ({ version, body, broker }) => {
     const request = decodeCreateTopicsRequest(body, version);
     const results = request.topics.map((topic): TopicResult => {
@@ -99,18 +102,9 @@ export const createTopicsApi: ApiHandler = {
       if (topic.assignments.some((a) => a.brokerIds.some((id) => id !== broker.nodeId))) {
         return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Only one broker is available.');
       }
-      const maxMessageBytes = topic.configs.find((c) => c.name === 'max.message.bytes')?.value;
-      if (maxMessageBytes !== undefined && !/^[1-9]\d{0,9}$/.test(maxMessageBytes ?? '')) {
-        return fail(
-          ErrorCode.INVALID_CONFIG,
-          `Invalid value ${maxMessageBytes} for configuration max.message.bytes`,
-        );
-      }
-      if (!request.validateOnly) {
-        broker.log.createTopic(topic.name, partitions, {
-          maxMessageBytes: maxMessageBytes ? Number(maxMessageBytes) : undefined,
-        });
-      }
+      const parsed = parseTopicConfigs(topic.configs);
+      if ('error' in parsed) return fail(ErrorCode.INVALID_CONFIG, parsed.error);
+      if (!request.validateOnly) broker.log.createTopic(topic.name, partitions, parsed.configs);
       return { name: topic.name, errorCode: ErrorCode.NONE, errorMessage: null };
     });
     return encodeCreateTopicsResponse(results, version);

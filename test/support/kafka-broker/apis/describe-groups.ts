@@ -6,7 +6,7 @@ import { Writer } from '../protocol/writer';
 import type { ApiHandler } from './api';
 
 /**
- * DescribeGroups v0-1, for tests and admin clients that look at a group's members.
+ * DescribeGroups v0-2 (v2 as v1), for tests and admin clients that look at a group's members.
  * Request: [groups]. Response: throttle_time_ms(v1+) [groups: error_code group_id group_state
  *   protocol_type protocol_data [members: member_id client_id client_host member_metadata
  *   member_assignment]].
@@ -37,7 +37,7 @@ export const describeGroupsApi: ApiHandler = {
   apiKey: ApiKey.DescribeGroups,
   name: 'DescribeGroups',
   minVersion: 0,
-  maxVersion: 1,
+  maxVersion: 2,
   handle: ({ version, body, broker }) => {
     const request = decodeDescribeGroupsRequest(body);
     const groups = request.groups.map(

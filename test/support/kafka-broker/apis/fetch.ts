@@ -6,17 +6,19 @@ import { Writer } from '../protocol/writer';
 import { readTopics, type ApiHandler } from './api';
 
 /**
- * Fetch v4-10 (record batches, magic 2), with long polling: the answer waits up to max_wait_ms
+ * Fetch v4-11 (record batches, magic 2), with long polling: the answer waits up to max_wait_ms
  * until min_bytes are there, and a produce to a fetched partition wakes it. Isolation level is
  * read but ignored: there are no transactions, so everything stored is committed. From v7 a
  * client may ask for a fetch session (KIP-227); the broker declines, as Kafka may, by answering
- * session id 0, so every fetch is a full one (kafkajs and librdkafka never ask).
+ * session id 0, so every fetch is a full one (kafkajs and librdkafka never ask). v11's rack id
+ * is read and ignored: the one node is the preferred read replica (-1: none other).
  * Request: replica_id max_wait_ms min_bytes max_bytes isolation_level session_id(v7+)
  *   session_epoch(v7+) [topics: topic [partitions: partition current_leader_epoch(v9+)
- *   fetch_offset log_start_offset(v5+) partition_max_bytes]] [forgotten_topics(v7+)].
+ *   fetch_offset log_start_offset(v5+) partition_max_bytes]] [forgotten_topics(v7+)]
+ *   rack_id(v11+).
  * Response: throttle_time_ms error_code(v7+) session_id(v7+) [topics: topic [partitions:
  *   partition_index error_code high_watermark last_stable_offset log_start_offset(v5+)
- *   [aborted_transactions] records]].
+ *   [aborted_transactions] preferred_read_replica(v11+) records]].
  */
 interface FetchRequest {
   maxWaitMs: number;
@@ -62,6 +64,7 @@ export function decodeFetchRequest(body: Reader, version: number): FetchRequest 
   // forgotten_topics_data: only incremental session fetches use it.
   if (version >= 7)
     body.array((t) => ({ name: t.string(), partitions: t.array((p) => p.int32()) }));
+  if (version >= 11) body.string(); // rack_id: one node, so no nearer replica
   return { maxWaitMs, minBytes, maxBytes, topics };
 }
 
@@ -74,7 +77,9 @@ export function encodeFetchResponse(result: FetchResult, version: number): Buffe
         p.int32(partition.index).int16(partition.errorCode);
         p.int64(partition.highWatermark).int64(partition.highWatermark);
         if (version >= 5) p.int64(partition.logStartOffset);
-        p.array([], () => undefined).bytesOf(partition.batches);
+        p.array([], () => undefined);
+        if (version >= 11) p.int32(-1); // preferred_read_replica: the leader
+        p.bytesOf(partition.batches);
       }),
     )
     .toBuffer();
@@ -117,7 +122,7 @@ export const fetchApi: ApiHandler = {
   apiKey: ApiKey.Fetch,
   name: 'Fetch',
   minVersion: 4,
-  maxVersion: 10,
+  maxVersion: 11,
   handle: async ({ version, body, broker, signal }) => {
     const request = decodeFetchRequest(body, version);
     const keys = new Set(

@@ -5,7 +5,7 @@ import { Writer } from '../protocol/writer';
 import type { ApiHandler, BrokerState } from './api';
 
 /**
- * FindCoordinator v0-1: the one node coordinates every group.
+ * FindCoordinator v0-2 (v2 as v1): the one node coordinates every group.
  * Request: key key_type(v1+). Response: throttle_time_ms(v1+) error_code error_message(v1+)
  *   node_id host port.
  */
@@ -27,7 +27,7 @@ export const findCoordinatorApi: ApiHandler = {
   apiKey: ApiKey.FindCoordinator,
   name: 'FindCoordinator',
   minVersion: 0,
-  maxVersion: 1,
+  maxVersion: 2,
   handle: ({ version, body, broker }) => {
     decodeFindCoordinatorRequest(body, version);
     return encodeFindCoordinatorResponse(broker, version);

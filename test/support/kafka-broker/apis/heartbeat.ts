@@ -5,16 +5,22 @@ import { Writer } from '../protocol/writer';
 import type { ApiHandler } from './api';
 
 /**
- * Heartbeat v0-2: keeps a member's session alive and tells it, with REBALANCE_IN_PROGRESS,
- * that it must rejoin.
- * Request: group_id generation_id member_id. Response: throttle_time_ms(v1+) error_code.
+ * Heartbeat v0-3: keeps a member's session alive and tells it, with REBALANCE_IN_PROGRESS,
+ * that it must rejoin. v3's group_instance_id is read and ignored (no static membership).
+ * Request: group_id generation_id member_id group_instance_id(v3+).
+ * Response: throttle_time_ms(v1+) error_code.
  */
-export function decodeHeartbeatRequest(body: Reader): {
+export function decodeHeartbeatRequest(
+  body: Reader,
+  version: number,
+): {
   groupId: string;
   generationId: number;
   memberId: string;
 } {
-  return { groupId: body.string(), generationId: body.int32(), memberId: body.string() };
+  const request = { groupId: body.string(), generationId: body.int32(), memberId: body.string() };
+  if (version >= 3) body.nullableString(); // group_instance_id
+  return request;
 }
 
 export function encodeErrorOnlyResponse(errorCode: ErrorCode, version: number): Buffer {
@@ -27,9 +33,9 @@ export const heartbeatApi: ApiHandler = {
   apiKey: ApiKey.Heartbeat,
   name: 'Heartbeat',
   minVersion: 0,
-  maxVersion: 2,
+  maxVersion: 3,
   handle: ({ version, body, broker }) => {
-    const request = decodeHeartbeatRequest(body);
+    const request = decodeHeartbeatRequest(body, version);
     const errorCode = broker.groups.heartbeat(
       request.groupId,
       request.generationId,

@@ -1,6 +1,8 @@
 import type { ApiHandler } from './api';
 import { apiVersionsApi } from './api-versions';
 import { createTopicsApi } from './create-topics';
+import { deleteRecordsApi } from './delete-records';
+import { describeConfigsApi } from './describe-configs';
 import { describeGroupsApi } from './describe-groups';
 import { fetchApi } from './fetch';
 import { findCoordinatorApi } from './find-coordinator';
@@ -36,5 +38,7 @@ export const apis: readonly ApiHandler[] = [
   listGroupsApi,
   apiVersionsApi,
   createTopicsApi,
+  deleteRecordsApi,
   initProducerIdApi,
+  describeConfigsApi,
 ];

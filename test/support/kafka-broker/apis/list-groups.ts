@@ -4,7 +4,7 @@ import { Writer } from '../protocol/writer';
 import type { ApiHandler } from './api';
 
 /**
- * ListGroups v0-1. Request: empty.
+ * ListGroups v0-2 (v2 as v1). Request: empty.
  * Response: throttle_time_ms(v1+) error_code [groups: group_id protocol_type].
  */
 export function encodeListGroupsResponse(
@@ -23,7 +23,7 @@ export const listGroupsApi: ApiHandler = {
   apiKey: ApiKey.ListGroups,
   name: 'ListGroups',
   minVersion: 0,
-  maxVersion: 1,
+  maxVersion: 2,
   handle: ({ version, broker }) => {
     const groups = broker.groups.groupIds().map((groupId) => ({
       groupId,

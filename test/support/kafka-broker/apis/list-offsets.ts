@@ -5,7 +5,8 @@ import { Writer } from '../protocol/writer';
 import { readTopics, type ApiHandler } from './api';
 
 /**
- * ListOffsets v0-2: -1 is the latest offset (the high watermark), -2 the earliest, any other
+ * ListOffsets v0-3 (v3 as v2): -1 is the latest offset (the high watermark), -2 the earliest
+ * (the log start offset, above 0 once retention or DeleteRecords removed records), any other
  * timestamp the first record at or after it.
  * Request: replica_id isolation_level(v2+) [topics: name [partitions: partition_index timestamp
  *   max_num_offsets(v0)]].
@@ -61,7 +62,7 @@ export const listOffsetsApi: ApiHandler = {
   apiKey: ApiKey.ListOffsets,
   name: 'ListOffsets',
   minVersion: 0,
-  maxVersion: 2,
+  maxVersion: 3,
   handle: ({ version, body, broker }) => {
     const request = decodeListOffsetsRequest(body, version);
     const topics = request.topics.map((topic) => ({

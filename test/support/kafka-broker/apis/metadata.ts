@@ -6,7 +6,7 @@ import { Writer } from '../protocol/writer';
 import type { ApiHandler, BrokerState } from './api';
 
 /**
- * Metadata v0-5.
+ * Metadata v0-6 (v6 as v5).
  * Request: [topics] (v0: empty = all; v1+: null = all) allow_auto_topic_creation(v4+).
  * Response: throttle_time_ms(v3+) [brokers: node_id host port rack(v1+)] cluster_id(v2+)
  *   controller_id(v1+) [topics: error_code name is_internal(v1+) [partitions: error_code
@@ -61,7 +61,7 @@ export const metadataApi: ApiHandler = {
   apiKey: ApiKey.Metadata,
   name: 'Metadata',
   minVersion: 0,
-  maxVersion: 5,
+  maxVersion: 6,
   handle: ({ version, body, broker }) => {
     const request = decodeMetadataRequest(body, version);
     const names = request.topics ?? broker.log.topicNames();

@@ -5,8 +5,9 @@ import { Writer } from '../protocol/writer';
 import { readTopics, type ApiHandler } from './api';
 
 /**
- * OffsetCommit v0-3. Retention is not implemented: committed offsets stay while the broker does.
- * Request: group_id generation_id(v1+) member_id(v1+) retention_time_ms(v2+) [topics: name
+ * OffsetCommit v0-5 (v4 as v3; v5 drops retention_time_ms). Offset retention is not
+ * implemented: committed offsets stay while the broker does.
+ * Request: group_id generation_id(v1+) member_id(v1+) retention_time_ms(v2-4) [topics: name
  *   [partitions: partition_index committed_offset commit_timestamp(v1) committed_metadata]].
  * Response: throttle_time_ms(v3+) [topics: name [partitions: partition_index error_code]].
  */
@@ -26,7 +27,7 @@ export function decodeOffsetCommitRequest(body: Reader, version: number): Offset
   const groupId = body.string();
   const generationId = version >= 1 ? body.int32() : -1;
   const memberId = version >= 1 ? body.string() : '';
-  if (version >= 2) body.int64(); // retention_time_ms
+  if (version >= 2 && version <= 4) body.int64(); // retention_time_ms
   const topics = readTopics(body, (p) => {
     const index = p.int32();
     const offset = p.int64();
@@ -54,7 +55,7 @@ export const offsetCommitApi: ApiHandler = {
   apiKey: ApiKey.OffsetCommit,
   name: 'OffsetCommit',
   minVersion: 0,
-  maxVersion: 3,
+  maxVersion: 5,
   handle: ({ version, body, broker }) => {
     const request = decodeOffsetCommitRequest(body, version);
     const known = request.topics.flatMap((topic) =>

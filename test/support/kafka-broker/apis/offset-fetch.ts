@@ -5,7 +5,7 @@ import { Writer } from '../protocol/writer';
 import type { ApiHandler } from './api';
 
 /**
- * OffsetFetch v1-3: a group's committed offsets, -1 where nothing was committed.
+ * OffsetFetch v1-4 (v4 as v3): a group's committed offsets, -1 where nothing was committed.
  * Request: group_id [topics: name [partition_indexes]] (v2+: null = every committed one).
  * Response: throttle_time_ms(v3+) [topics: name [partitions: partition_index committed_offset
  *   metadata error_code]] error_code(v2+).
@@ -51,7 +51,7 @@ export const offsetFetchApi: ApiHandler = {
   apiKey: ApiKey.OffsetFetch,
   name: 'OffsetFetch',
   minVersion: 1,
-  maxVersion: 3,
+  maxVersion: 4,
   handle: ({ version, body, broker }) => {
     const request = decodeOffsetFetchRequest(body);
     const requested =

@@ -24,6 +24,8 @@ interface PartitionResult {
   index: number;
   errorCode: ErrorCode;
   baseOffset: number;
+  /** The partition's log start offset after the append (v5+), -1 when unknown. */
+  logStartOffset?: number;
 }
 
 export function decodeProduceRequest(body: Reader): ProduceRequest {
@@ -43,7 +45,7 @@ export function encodeProduceResponse(
     .array(topics, (w, topic) =>
       w.string(topic.name).array(topic.partitions, (p, partition) => {
         p.int32(partition.index).int16(partition.errorCode).int64(partition.baseOffset).int64(-1);
-        if (version >= 5) p.int64(0);
+        if (version >= 5) p.int64(partition.logStartOffset ?? -1);
       }),
     )
     .int32(0)
@@ -95,7 +97,8 @@ export const produceApi: ApiHandler = {
           return { index: partition.index, errorCode: ErrorCode.MESSAGE_TOO_LARGE, baseOffset: -1 };
         }
         const result = broker.log.append(topic.name, partition.index, batches);
-        return { index: partition.index, ...result };
+        const logStartOffset = broker.log.partition(topic.name, partition.index)?.logStartOffset;
+        return { index: partition.index, ...result, logStartOffset };
       }),
     }));
     return request.acks === 0 ? null : encodeProduceResponse(topics, version);

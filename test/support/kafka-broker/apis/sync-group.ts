@@ -5,8 +5,10 @@ import { Writer } from '../protocol/writer';
 import type { ApiHandler } from './api';
 
 /**
- * SyncGroup v0-2: the leader hands in every member's assignment; each member waits for its own.
- * Request: group_id generation_id member_id [assignments: member_id assignment].
+ * SyncGroup v0-3: the leader hands in every member's assignment; each member waits for its own.
+ * v3's group_instance_id is read and ignored (no static membership).
+ * Request: group_id generation_id member_id group_instance_id(v3+) [assignments: member_id
+ *   assignment].
  * Response: throttle_time_ms(v1+) error_code assignment.
  */
 interface SyncGroupRequest {
@@ -16,11 +18,15 @@ interface SyncGroupRequest {
   assignments: Map<string, Buffer>;
 }
 
-export function decodeSyncGroupRequest(body: Reader): SyncGroupRequest {
+export function decodeSyncGroupRequest(body: Reader, version: number): SyncGroupRequest {
+  const groupId = body.string();
+  const generationId = body.int32();
+  const memberId = body.string();
+  if (version >= 3) body.nullableString(); // group_instance_id
   return {
-    groupId: body.string(),
-    generationId: body.int32(),
-    memberId: body.string(),
+    groupId,
+    generationId,
+    memberId,
     assignments: new Map(body.array((a) => [a.string(), a.bytes()] as const)),
   };
 }
@@ -35,9 +41,9 @@ export const syncGroupApi: ApiHandler = {
   apiKey: ApiKey.SyncGroup,
   name: 'SyncGroup',
   minVersion: 0,
-  maxVersion: 2,
+  maxVersion: 3,
   handle: async ({ version, body, broker }) => {
-    const request = decodeSyncGroupRequest(body);
+    const request = decodeSyncGroupRequest(body, version);
     const result = await broker.groups.sync(
       request.groupId,
       request.generationId,

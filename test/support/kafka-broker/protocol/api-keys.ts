@@ -15,7 +15,9 @@ export const ApiKey = {
   ListGroups: 16,
   ApiVersions: 18,
   CreateTopics: 19,
+  DeleteRecords: 21,
   InitProducerId: 22,
+  DescribeConfigs: 32,
 } as const;
 
 export type ApiKey = (typeof ApiKey)[keyof typeof ApiKey];

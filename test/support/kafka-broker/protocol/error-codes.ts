@@ -23,6 +23,7 @@ export const ErrorCode = {
   UNSUPPORTED_FOR_MESSAGE_FORMAT: 43,
   OUT_OF_ORDER_SEQUENCE_NUMBER: 45,
   INVALID_PRODUCER_EPOCH: 47,
+  MEMBER_ID_REQUIRED: 79,
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,0 +1,126 @@
+import { demoOptions, runDemo } from '../../scripts/demo/demo';
+import {
+  AppProcesses,
+  buildApps,
+  TEST_API_KEYS,
+  type AppProcess,
+  type BuiltApps,
+} from '../support/app-process';
+import { KafkaTestBroker } from '../support/kafka-broker/kafka-test-broker';
+import { createTestDatabase, TEST_KEYS, type TestDatabase } from '../support';
+
+jest.setTimeout(240_000);
+
+/**
+ * `npm run demo` against the distributed mode: the writes go to the ingest process, the reads
+ * to the query process, and the lag gauges of ingest, projector and alerter must reach 0 first.
+ * Before --ingest-url/--query-url the demo read the overview and the alerts from ingest (404).
+ */
+describe('the demo against split services (ingest, projector, alerter, query processes)', () => {
+  let built: BuiltApps | undefined;
+  let processes: AppProcesses | undefined;
+  let broker: KafkaTestBroker | undefined;
+  let database: TestDatabase | undefined;
+  let ingest: AppProcess;
+  let projector: AppProcess;
+  let alerter: AppProcess;
+  let query: AppProcess;
+
+  beforeAll(async () => {
+    built = buildApps();
+    processes = new AppProcesses(built);
+    broker = await KafkaTestBroker.start({ autoCreateTopics: false });
+    database = await createTestDatabase();
+    const env = {
+      DATABASE_URL: database.url,
+      KAFKA_BROKERS: broker.brokers.join(','),
+      API_KEYS: TEST_API_KEYS,
+    };
+    [ingest, projector, alerter, query] = await Promise.all([
+      processes.start('ingest', env),
+      processes.start('projector', env),
+      processes.start('alerter', env),
+      processes.start('query', env),
+    ]);
+  }, 240_000);
+
+  afterAll(async () => {
+    await processes?.killAll();
+    await broker?.stop();
+    await database?.drop();
+    built?.remove();
+  }, 120_000);
+
+  it('files to ingest, reads the overview and the alerts from query', async () => {
+    const options = demoOptions(
+      [
+        '--ingest-url',
+        ingest.baseUrl,
+        '--query-url',
+        `${query.baseUrl}/`,
+        ...[ingest, projector, alerter].flatMap((app) => ['--metrics-url', app.baseUrl]),
+      ],
+      { API_KEY: TEST_KEYS.both },
+    );
+    expect(options.queryUrl).toBe(query.baseUrl);
+    const printed: string[] = [];
+    try {
+      await runDemo(options, (text) => printed.push(text));
+    } catch (error) {
+      throw new Error(`${String(error)}\n${printed.join('\n')}\n${processes!.outputs()}`, {
+        cause: error,
+      });
+    }
+    const output = printed.join('\n');
+    expect(output).toContain(`Sending them to ${ingest.baseUrl} ...`);
+    expect(output).toContain('reports: 36 filed (201)');
+    expect(output).toContain(`Reading from ${query.baseUrl}.`);
+    expect(output).not.toContain('does not serve');
+    expect(output).toMatch(/^Overview of tarn-valley at /m);
+    expect(output).toMatch(/Alerts \(7\)/);
+    expect(broker!.errors).toEqual([]);
+
+    // What the demo did before it had a query URL: read where it filed, from ingest, which
+    // serves no overview, alerts or backtest.
+    const onlyIngest = demoOptions([], { MONITOR_URL: ingest.baseUrl, API_KEY: TEST_KEYS.both });
+    await expect(runDemo(onlyIngest, () => undefined)).rejects.toThrow(/answered 404/);
+  });
+});
+
+describe('demoOptions', () => {
+  it('defaults both URLs to MONITOR_URL, then its default, and reads INGEST_URL and QUERY_URL', () => {
+    expect(demoOptions([], {})).toEqual({
+      ingestUrl: 'http://127.0.0.1:3000',
+      queryUrl: 'http://127.0.0.1:3000',
+      metricsUrls: ['http://127.0.0.1:3000'],
+      apiKey: undefined,
+    });
+    expect(demoOptions([], { MONITOR_URL: 'http://m:1/' })).toMatchObject({
+      ingestUrl: 'http://m:1',
+      queryUrl: 'http://m:1',
+    });
+    expect(
+      demoOptions([], {
+        MONITOR_URL: 'http://m:1',
+        INGEST_URL: 'http://i:3000',
+        QUERY_URL: 'http://q:3001',
+        METRICS_URLS: 'http://i:3000,http://p:3002,http://a:3003',
+      }),
+    ).toEqual({
+      ingestUrl: 'http://i:3000',
+      queryUrl: 'http://q:3001',
+      metricsUrls: ['http://i:3000', 'http://p:3002', 'http://a:3003'],
+      apiKey: undefined,
+    });
+    expect(
+      demoOptions(['--query-url', 'http://flag:1'], { QUERY_URL: 'http://env:1' }).queryUrl,
+    ).toBe('http://flag:1');
+  });
+
+  it('refuses an unknown flag or a URL that is not http(s), with the usage', () => {
+    expect(() => demoOptions(['--query', 'x'], {})).toThrow(/usage: npm run demo/);
+    expect(() => demoOptions(['--ingest-url', 'localhost:3000'], {})).toThrow(
+      /not an http\(s\) URL: localhost:3000/,
+    );
+  });
+});
