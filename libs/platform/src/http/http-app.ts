@@ -11,6 +11,7 @@ import { installApiKeyAuthentication } from '../auth/api-key-hook';
 import type { AppConfig } from '../config/app-config';
 import { Metrics } from '../metrics/metrics';
 import { APP_CONFIG } from '../platform.module';
+import { completeOpenApiDocument } from './openapi-document';
 import { installRateLimit } from './rate-limit';
 import {
   refuseNonJsonBodies,
@@ -107,7 +108,9 @@ export async function createHttpApp(
     ...document.components,
     schemas: { ...(document.components?.schemas ?? {}), ...(options.schemas ?? {}) },
   };
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, completeOpenApiDocument(document), {
+    jsonDocumentUrl: 'docs-json',
+  });
   return app;
 }
 
