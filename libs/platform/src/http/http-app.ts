@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { ApiKeyAuthenticator } from '../auth/api-key-authenticator';
+import { QuietStartupLogger } from '../bootstrap/terminal-logs';
 import { installApiKeyAuthentication } from '../auth/api-key-hook';
 import type { AppConfig } from '../config/app-config';
 import { Metrics } from '../metrics/metrics';
@@ -78,7 +79,7 @@ export async function createHttpApp(
     // default prints the error with its stack and exits by itself.
     abortOnError: false,
   });
-  if (options.logger !== false) app.useLogger(app.get(Logger));
+  if (options.logger !== false) app.useLogger(new QuietStartupLogger(app.get(Logger)));
   observeRequestDurations(app);
   // After the request id hook, so that a 401 carries x-request-id too.
   installApiKeyAuthentication(app.getHttpAdapter().getInstance(), app.get(ApiKeyAuthenticator));
