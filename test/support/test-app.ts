@@ -6,6 +6,7 @@ import { createHttpApp } from '../../libs/platform/src/http/http-app';
 import { contractSchemas } from '../../libs/contracts/src';
 import type { Clock } from '../../libs/platform/src/time/clock';
 import { createTestDatabase, TestDatabase } from './database';
+import { expectDocumentedResponse } from './openapi-responses';
 
 export const TEST_KEYS = {
   ingest: 'test-ingest-key',
@@ -79,8 +80,22 @@ export async function startTestApp(
   };
 }
 
-/** A small fetch wrapper: JSON in, status + parsed body + headers out. */
-export function httpClient(baseUrl: string, key?: string) {
+export interface HttpClientOptions {
+  /**
+   * Check every answer against the OpenAPI document the server publishes at /docs-json
+   * (default true; see openapi-responses.ts). Turn it off only for a server that answers
+   * off the contract on purpose (a fault injected between client and app).
+   */
+  openApi?: boolean;
+}
+
+/**
+ * A small fetch wrapper: JSON in, status + parsed body + headers out. Every answer is
+ * checked against the server's OpenAPI document, so a test that gets an answer the
+ * document does not describe fails, whatever it asserts.
+ */
+export function httpClient(baseUrl: string, key?: string, options: HttpClientOptions = {}) {
+  const checked = options.openApi ?? true;
   return async function request(
     method: string,
     path: string,
@@ -102,6 +117,15 @@ export function httpClient(baseUrl: string, key?: string) {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {
       parsed = undefined;
+    }
+    if (checked) {
+      await expectDocumentedResponse(baseUrl, {
+        method,
+        path,
+        status: response.status,
+        contentType: response.headers.get('content-type'),
+        text,
+      });
     }
     return { status: response.status, body: parsed, headers: response.headers, text };
   };

@@ -34,12 +34,12 @@ export async function addOpenAlertCounts(
 
 /**
  * Unresolved alerts of a theatre as they stood at an instant: each alert's last change
- * recorded by then, from the journal.
+ * recorded by then (within its millisecond, as the overview's events), from the journal.
  */
 const OPEN_ALERTS_AS_OF = `
   SELECT count(*)::int AS open_alerts FROM (
     SELECT DISTINCT ON (alert_id) alert->>'status' AS status FROM alert_changes
-    WHERE theatre = $1 AND recorded_at <= $2
+    WHERE theatre = $1 AND recorded_at < $2::timestamptz + interval '1 millisecond'
     ORDER BY alert_id, seq DESC
   ) latest WHERE status <> 'resolved'`;
 

@@ -13,6 +13,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthController } from './health/health.controller';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { StreamTokens } from './auth/stream-tokens';
+import { terminalLogDestination } from './bootstrap/terminal-logs';
 import { redactUrl } from './http/redact-url';
 import { Metrics, MetricsController } from './metrics/metrics';
 import { ParkedEventsGauge } from './parking/parked-events';
@@ -31,6 +32,13 @@ export interface PlatformModuleOptions {
 }
 
 const QUIET_PATHS = ['/health/live', '/health/ready', '/metrics'];
+
+function withDestination(
+  options: PinoHttpOptions,
+  destination: DestinationStream | undefined,
+): PinoHttpOptions | [PinoHttpOptions, DestinationStream] {
+  return destination ? [options, destination] : options;
+}
 
 /**
  * What every service shares: configuration, JSON logs with request ids, the database pool,
@@ -61,7 +69,7 @@ export class PlatformModule {
           // nestjs-pino's default route pattern ('{/*splat}') matches nothing under
           // Nest 12's Fastify adapter, so requests went unlogged; this one matches all.
           forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
-          pinoHttp: options.logStream ? [pinoHttp, options.logStream] : pinoHttp,
+          pinoHttp: withDestination(pinoHttp, options.logStream ?? terminalLogDestination()),
         }),
         DatabaseModule.forRoot({
           url: options.databaseUrl,

@@ -10,6 +10,12 @@ import {
 import type { FastifyReply } from 'fastify';
 import { Provenance, RequestProvenance, RequiresRole } from '@cm/platform';
 import { ReportIngestService } from './report-ingest.service';
+import {
+  BATCH_RESULTS_SCHEMA,
+  NEW_VERSION_SCHEMA,
+  RECEIPT_SCHEMA,
+  REPORT_VIEW_SCHEMA,
+} from './response-schemas';
 
 const problem = { description: 'problem+json (RFC 9457)' };
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -27,10 +33,11 @@ export class ReportIngestController {
     description: 'Idempotent by reportId: the same body again answers 200 with the same receipt.',
   })
   @ApiBody({ schema: ref('ReportDto') })
-  @ApiResponse({ status: 201, description: '{ reportId, version, position }' })
+  @ApiResponse({ status: 201, description: 'Filed', schema: RECEIPT_SCHEMA })
   @ApiResponse({
     status: 200,
     description: 'A duplicate of a report already filed: the same receipt',
+    schema: RECEIPT_SCHEMA,
   })
   @ApiResponse({ status: 400, ...problem })
   @ApiResponse({ status: 409, description: 'Same reportId, other content' })
@@ -54,7 +61,7 @@ export class ReportIngestController {
       'Each item is answered on its own (created, duplicate, conflict or invalid); the valid ones are stored in one transaction. 400 only when the envelope itself is malformed.',
   })
   @ApiBody({ schema: ref('BatchEnvelopeDto') })
-  @ApiResponse({ status: 200, description: '{ results: [{ index, reportId, status, errors? }] }' })
+  @ApiResponse({ status: 200, description: 'One result per item', schema: BATCH_RESULTS_SCHEMA })
   @ApiResponse({ status: 400, ...problem })
   fileBatch(@Body() body: unknown, @RequestProvenance() provenance: Provenance) {
     return this.reports.fileBatch(body, provenance);
@@ -65,7 +72,7 @@ export class ReportIngestController {
   @ApiOperation({ summary: 'Correct a report’s details (and occurredAt) at a known version' })
   @ApiParam({ name: 'id', description: 'reportId' })
   @ApiBody({ schema: ref('CorrectionDto') })
-  @ApiResponse({ status: 201, description: '{ reportId, version }' })
+  @ApiResponse({ status: 201, description: 'The new version', schema: NEW_VERSION_SCHEMA })
   @ApiResponse({ status: 404, ...problem })
   @ApiResponse({ status: 409, description: 'Stale expectedVersion, or the report is retracted' })
   correct(
@@ -81,7 +88,7 @@ export class ReportIngestController {
   @ApiOperation({ summary: 'Retract a report' })
   @ApiParam({ name: 'id', description: 'reportId' })
   @ApiBody({ schema: ref('RetractionDto') })
-  @ApiResponse({ status: 201, description: '{ reportId, version }' })
+  @ApiResponse({ status: 201, description: 'The new version', schema: NEW_VERSION_SCHEMA })
   @ApiResponse({ status: 404, ...problem })
   @ApiResponse({ status: 409, description: 'Already retracted, or stale expectedVersion' })
   retract(
@@ -100,6 +107,7 @@ export class ReportIngestController {
     status: 200,
     description:
       'The report; each history entry names the key that stored it (recordedBy) and the request (requestId)',
+    schema: REPORT_VIEW_SCHEMA,
   })
   @ApiResponse({ status: 404, ...problem })
   get(@Param('id') id: string) {

@@ -13,7 +13,7 @@ import {
 import {
   ApiBearerAuth,
   ApiHeader,
-  ApiOkResponse,
+  ApiCreatedResponse,
   ApiOperation,
   ApiProduces,
   ApiResponse,
@@ -59,13 +59,16 @@ export class AlertStreamController {
       'default 60 s); a stream opened with it then lives on. Tokens are kept by the process ' +
       'that issued them: a restart voids them all.',
   })
-  @ApiOkResponse({
+  @ApiCreatedResponse({
+    description: 'The token and the instant by which a stream must be opened with it',
     schema: {
       type: 'object',
+      required: ['token', 'expiresAt'],
       properties: {
         token: { type: 'string' },
         expiresAt: { type: 'string', format: 'date-time' },
       },
+      additionalProperties: false,
     },
   })
   issueToken(@Req() request: FastifyRequest): { token: string; expiresAt: string } {
@@ -87,7 +90,11 @@ export class AlertStreamController {
   })
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this id' })
   @ApiProduces('text/event-stream')
-  @ApiResponse({ status: 200, description: 'text/event-stream' })
+  @ApiResponse({
+    status: 200,
+    description: 'Server-Sent Events: `event: alert`, `id`, `data` the alert JSON',
+    content: { 'text/event-stream': { schema: { type: 'string' } } },
+  })
   @ApiResponse({ status: 400, description: 'problem+json (RFC 9457)' })
   @ApiResponse({ status: 401, description: 'No key, or a token not valid or expired' })
   @ApiResponse({ status: 429, description: 'The key has all its streams open (Retry-After)' })

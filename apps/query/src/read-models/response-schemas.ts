@@ -122,13 +122,7 @@ export const REPORT_PAGE_SCHEMA: SchemaObject = {
   properties: {
     items: {
       type: 'array',
-      items: {
-        description: 'The report as it stands (corrections applied) and its version',
-        allOf: [
-          { $ref: `#/components/schemas/${CONTRACT_SCHEMA_NAMES.report}` },
-          { type: 'object', required: ['version'], properties: { version: integer } },
-        ],
-      },
+      items: { $ref: `#/components/schemas/${CONTRACT_SCHEMA_NAMES.storedReport}` },
     },
     nextCursor: {
       type: 'string',
@@ -196,10 +190,7 @@ export const REPORT_FEATURE_COLLECTION_SCHEMA: SchemaObject = {
           properties: {
             description:
               'The report as in the JSON list (location with its precision), and version',
-            allOf: [
-              { $ref: `#/components/schemas/${CONTRACT_SCHEMA_NAMES.report}` },
-              { type: 'object', required: ['version'], properties: { version: integer } },
-            ],
+            allOf: [{ $ref: `#/components/schemas/${CONTRACT_SCHEMA_NAMES.storedReport}` }],
           },
         },
       },

@@ -18,11 +18,13 @@ export interface TheatreEventRow {
 /**
  * A theatre's events recorded by an instant, in store order. Served by the index of
  * migration 1764150000000 on (theatre of the event, recorded_at), so the read touches only
- * this theatre's events, whatever else the store holds.
+ * this theatre's events, whatever else the store holds. The store keeps microseconds and the
+ * API shows milliseconds, so the instant's whole millisecond counts: `asOf` set to a
+ * `recordedAt` the API gave includes that event.
  */
 export const THEATRE_EVENTS_RECORDED_BY = `
   SELECT type, data, position, stream_version FROM events
-  WHERE data->>'theatre' = $1 AND recorded_at <= $2
+  WHERE data->>'theatre' = $1 AND recorded_at < $2::timestamptz + interval '1 millisecond'
   ORDER BY position`;
 
 /**

@@ -44,6 +44,8 @@ export const CONTRACT_SCHEMA_NAMES = {
   batchEnvelope: BatchEnvelopeDto.name,
   correction: CorrectionDto.name,
   retraction: RetractionDto.name,
+  /** A report as the lists answer it: the report with corrections applied, and its version. */
+  storedReport: 'StoredReport',
 } as const;
 
 type Converter = (meta: { target: unknown; propertyName: string; each?: boolean }) => object;
@@ -98,6 +100,16 @@ export function contractSchemas(): Record<string, object> {
       // Unknown fields are rejected, so say so.
       cached[dto.name] = { ...all[dto.name], additionalProperties: false };
     }
+    const report = cached[ReportDto.name] as { properties?: object; required?: string[] };
+    cached[CONTRACT_SCHEMA_NAMES.storedReport] = {
+      ...report,
+      description: 'A report as it stands (corrections applied) and its version',
+      properties: {
+        ...report.properties,
+        version: { type: 'integer', minimum: 1, description: '1, then one more per correction' },
+      },
+      required: [...(report.required ?? []), 'version'],
+    };
   }
   return structuredClone(cached);
 }

@@ -3,7 +3,7 @@ import { CONTRACT_SCHEMA_NAMES, contractSchemas } from './contract-schemas';
 describe('contractSchemas', () => {
   const schemas: Record<string, any> = contractSchemas();
 
-  it('then it holds the request bodies and every schema they refer to, nothing else', () => {
+  it('then it holds the request bodies, the stored report and every schema they refer to, nothing else', () => {
     expect(Object.keys(schemas).sort()).toEqual(
       [
         'BatchEnvelopeDto',
@@ -20,6 +20,7 @@ describe('contractSchemas', () => {
         'SanctionDemandDetailsDto',
         'SanctionDto',
         'SourceDto',
+        'StoredReport',
       ].sort(),
     );
     for (const name of Object.values(CONTRACT_SCHEMA_NAMES)) expect(schemas[name]).toBeDefined();
@@ -29,6 +30,16 @@ describe('contractSchemas', () => {
       expect(ref).toMatch(/^#\/components\/schemas\//);
       expect(schemas[ref.replace('#/components/schemas/', '')]).toBeDefined();
     }
+  });
+
+  it('then a stored report is the report with its version, required', () => {
+    const stored = schemas[CONTRACT_SCHEMA_NAMES.storedReport];
+    expect(stored.properties).toEqual({
+      ...schemas.ReportDto.properties,
+      version: expect.objectContaining({ type: 'integer' }),
+    });
+    expect(stored.required).toEqual([...schemas.ReportDto.required, 'version']);
+    expect(stored.additionalProperties).toBe(false);
   });
 
   it('then every object rejects unknown fields', () => {

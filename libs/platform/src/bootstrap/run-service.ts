@@ -1,6 +1,7 @@
 import { Logger as NestLogger, type DynamicModule } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino, { type Logger } from 'pino';
+import { terminalLogDestination } from './terminal-logs';
 import { AppConfig, ConfigError, configuredRulesDir, loadConfig } from '../config/app-config';
 import { resolveDatabase, ResolvedDatabase } from '../database/database-bootstrap';
 import { isDatabaseUnavailable } from '@cm/event-store';
@@ -41,7 +42,9 @@ const STOP_TIMEOUT_MS = 20_000;
  */
 export async function runService(definition: ServiceDefinition): Promise<void> {
   const config = await loadConfigOrExit(definition);
-  const bootLog = pino({ name: definition.name, level: config.logLevel });
+  const terminal = terminalLogDestination();
+  const bootOptions = { name: definition.name, level: config.logLevel };
+  const bootLog = terminal ? pino(bootOptions, terminal) : pino(bootOptions);
   routeConsoleToLog(bootLog);
   if (!config.apiKeys) {
     bootLog.warn(

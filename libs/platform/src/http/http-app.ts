@@ -7,10 +7,12 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { ApiKeyAuthenticator } from '../auth/api-key-authenticator';
+import { QuietStartupLogger } from '../bootstrap/terminal-logs';
 import { installApiKeyAuthentication } from '../auth/api-key-hook';
 import type { AppConfig } from '../config/app-config';
 import { Metrics } from '../metrics/metrics';
 import { APP_CONFIG } from '../platform.module';
+import { completeOpenApiDocument } from './openapi-document';
 import { installRateLimit } from './rate-limit';
 import {
   refuseNonJsonBodies,
@@ -77,7 +79,7 @@ export async function createHttpApp(
     // default prints the error with its stack and exits by itself.
     abortOnError: false,
   });
-  if (options.logger !== false) app.useLogger(app.get(Logger));
+  if (options.logger !== false) app.useLogger(new QuietStartupLogger(app.get(Logger)));
   observeRequestDurations(app);
   // After the request id hook, so that a 401 carries x-request-id too.
   installApiKeyAuthentication(app.getHttpAdapter().getInstance(), app.get(ApiKeyAuthenticator));
@@ -107,7 +109,9 @@ export async function createHttpApp(
     ...document.components,
     schemas: { ...(document.components?.schemas ?? {}), ...(options.schemas ?? {}) },
   };
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, completeOpenApiDocument(document), {
+    jsonDocumentUrl: 'docs-json',
+  });
   return app;
 }
 

@@ -1,10 +1,6 @@
 import type { Correction, Report } from '@cm/contracts';
-import {
-  decideCorrection,
-  decideRetraction,
-  foldReportHistory,
-  ReportHistoryEvent,
-} from './report-history';
+import { foldReportHistory, ReportHistoryEvent } from './report-history';
+import { givenReport, type GivenEvent } from './report-history.testing';
 
 const filed = {
   reportId: 'kp-arrival-2024-12-01',
@@ -71,7 +67,8 @@ describe('a report’s history', () => {
 });
 
 describe('deciding a correction', () => {
-  const live = foldReportHistory([reported])!;
+  const filing: GivenEvent = ['DeploymentReported', filed];
+  const retraction: GivenEvent = ['ReportRetracted', { reason: 'x' }];
   const correction = (overrides: Partial<Correction> = {}): Correction =>
     ({
       expectedVersion: 1,
@@ -81,7 +78,7 @@ describe('deciding a correction', () => {
     }) as Correction;
 
   it('given the current version, then a ReportCorrected event is decided', () => {
-    const decision = decideCorrection(live, correction());
+    const { decision } = givenReport(filing).when({ correct: correction() });
     expect(decision).toEqual({
       ok: true,
       event: {
@@ -99,44 +96,45 @@ describe('deciding a correction', () => {
   });
 
   it('given a stale version, then it is refused as stale', () => {
-    const decision = decideCorrection(live, correction({ expectedVersion: 2 }));
-    expect(!decision.ok && decision.error.code).toBe('REPORT.STALE_VERSION');
+    givenReport(filing)
+      .when({ correct: correction({ expectedVersion: 2 }) })
+      .thenRefused({ code: 'REPORT.STALE_VERSION' });
   });
 
   it('given a retracted report, then it is refused', () => {
-    const retracted = foldReportHistory([reported, at(2, 'ReportRetracted', { reason: 'x' })])!;
-    const decision = decideCorrection(retracted, correction({ expectedVersion: 2 }));
-    expect(!decision.ok && decision.error.code).toBe('REPORT.RETRACTED');
+    givenReport(filing, retraction)
+      .when({ correct: correction({ expectedVersion: 2 }) })
+      .thenRefused({ code: 'REPORT.RETRACTED' });
   });
 
   it('given an occurredAt later than reportedAt + 1 day, then it is refused on that path', () => {
-    const ok = decideCorrection(live, correction({ occurredAt: '2024-12-03T08:00:00.000Z' }));
-    expect(ok.ok).toBe(true);
-    const late = decideCorrection(live, correction({ occurredAt: '2024-12-03T08:00:00.001Z' }));
-    expect(!late.ok && late.error).toMatchObject({
-      code: 'REPORT.INVALID_CORRECTION',
-      path: 'occurredAt',
-    });
+    givenReport(filing)
+      .when({ correct: correction({ occurredAt: '2024-12-03T08:00:00.000Z' }) })
+      .then({ event: { type: 'ReportCorrected' } });
+    givenReport(filing)
+      .when({ correct: correction({ occurredAt: '2024-12-03T08:00:00.001Z' }) })
+      .thenRefused({ code: 'REPORT.INVALID_CORRECTION', path: 'occurredAt' });
   });
 });
 
 describe('deciding a retraction', () => {
-  const live = foldReportHistory([reported])!;
+  const filing: GivenEvent = ['DeploymentReported', filed];
 
   it('given no expectedVersion, then it applies to the current version', () => {
-    const decision = decideRetraction(live, { reason: 'duplicate of another report' });
-    expect(decision.ok && decision.expectedVersion).toBe(1);
-    expect(decision.ok && decision.event.type).toBe('ReportRetracted');
+    givenReport(filing)
+      .when({ retract: { reason: 'duplicate of another report' } })
+      .then({ expectedVersion: 1, event: { type: 'ReportRetracted' } });
   });
 
   it('given a stale expectedVersion, then it is refused', () => {
-    const decision = decideRetraction(live, { expectedVersion: 3, reason: 'x' });
-    expect(!decision.ok && decision.error.code).toBe('REPORT.STALE_VERSION');
+    givenReport(filing)
+      .when({ retract: { expectedVersion: 3, reason: 'x' } })
+      .thenRefused({ code: 'REPORT.STALE_VERSION' });
   });
 
   it('given an already retracted report, then it is refused', () => {
-    const retracted = foldReportHistory([reported, at(2, 'ReportRetracted', { reason: 'x' })])!;
-    const decision = decideRetraction(retracted, { reason: 'again' });
-    expect(!decision.ok && decision.error.code).toBe('REPORT.RETRACTED');
+    givenReport(filing, ['ReportRetracted', { reason: 'x' }])
+      .when({ retract: { reason: 'again' } })
+      .thenRefused({ code: 'REPORT.RETRACTED' });
   });
 });
