@@ -46,8 +46,15 @@ export const benches: Bench[] = [
       '(unique reportIds) over 64 connections, then batches of 1000 reports over 4 connections. ' +
       'Validation, idempotency keys and a durable commit (synchronous_commit on) included; the ' +
       "monitor's projector and alerter handle every report in the same process. The reports " +
-      'are withdrawals, which raise no alert; the last row files foreign reinforcements that ' +
-      'all join the same two open alerts, the worst case for the alerter.',
+      'are withdrawals, which raise no alert; the third row files foreign reinforcements that ' +
+      'all join the same two open alerts, the worst case for the alerter. Baseline of each ' +
+      "HTTP row: the store's own appends of the same reports (the events ingest stores, with " +
+      'their idempotency keys) from the bench process, on the same database while the same ' +
+      'monitor runs (its projector and alerter handle those events too), through a pool of 20 ' +
+      "(the monitor's): store.append by 64 writers against the single POSTs, appendBatch of " +
+      '1000 by 4 writers against the batches. 3 rounds of HTTP and store alternating ' +
+      '(BENCH_HTTP_SECONDS / 3 each, 5 s by default), medians reported. The last row sets the ' +
+      'worst case against the plain single POSTs of the same run.',
     run: benchIngestHttp,
   },
   {

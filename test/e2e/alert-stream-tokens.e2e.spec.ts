@@ -162,7 +162,7 @@ describe('a cap of streams per key, and stream tokens for browsers', () => {
     expect(hub.size).toBe(0);
   });
 
-  it('never writes a token to the logs', async () => {
+  it('never writes a token or a key to the logs', async () => {
     const issued = (await token()).body.token as string;
     const stream = await SseClient.connect(`${streamUrl}?token=${encodeURIComponent(issued)}`);
     await stream.waitFor('a heartbeat', () => stream.comments.includes('heartbeat'));
@@ -181,5 +181,8 @@ describe('a cap of streams per key, and stream tokens for browsers', () => {
     });
     const secret = issued.split('.')[1];
     expect(logs.filter((line) => line.includes(issued) || line.includes(secret))).toEqual([]);
+    // Nor a key: the requests that sent one are logged with their Authorization censored.
+    expect(logs.some((line) => line.includes('"authorization":"[Redacted]"'))).toBe(true);
+    expect(logs.filter((line) => line.includes(TEST_KEYS.read))).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   canonicalJson,
@@ -290,9 +290,13 @@ function stringOrNull(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
 
-/** Same reportId and same content (after normalisation) is a duplicate; else a conflict. */
+/**
+ * Same reportId and same content (after normalisation) is a duplicate; else a conflict.
+ * crypto.hash: the same SHA-256 as createHash().update().digest() in one call, which costs
+ * half as much for a report's few hundred bytes.
+ */
 function contentHash(report: Report): string {
-  return createHash('sha256').update(canonicalJson(report)).digest('base64url');
+  return hash('sha256', canonicalJson(report), 'base64url');
 }
 
 function receiptOf(reportId: string, result: AppendResult): ReportReceipt {

@@ -46,11 +46,11 @@ export function writeClientErrorProblem(error: Error & { code?: string }, socket
 }
 
 /**
- * An onRequest hook: path and query parameters that PostgreSQL could not take as text (NUL,
- * as `%00`, or an unpaired surrogate) are refused with a 400 naming the parameter, for every
- * route at once, before any handler can pass them to a query.
+ * For an onRequest hook (throws): path and query parameters that PostgreSQL could not take as
+ * text (NUL, as `%00`, or an unpaired surrogate) are refused with a 400 naming the parameter,
+ * for every route at once, before any handler can pass them to a query.
  */
-export async function refuseUnstorableUrlText(request: FastifyRequest): Promise<void> {
+export function refuseUnstorableUrlText(request: FastifyRequest): void {
   for (const source of [request.params, request.query]) {
     if (typeof source !== 'object' || source === null) continue;
     const path = findUnstorableText(source);
@@ -65,11 +65,11 @@ export async function refuseUnstorableUrlText(request: FastifyRequest): Promise<
 }
 
 /**
- * An onRequest hook: request bodies are JSON. Fastify's default text/plain parser and Nest's
- * urlencoded one would hand other media types to the handlers (as a string, or as an object
- * of form fields), where they read as a bad body (400) instead of the 415 they are.
+ * For an onRequest hook (throws): request bodies are JSON. Fastify's default text/plain parser
+ * and Nest's urlencoded one would hand other media types to the handlers (as a string, or as
+ * an object of form fields), where they read as a bad body (400) instead of the 415 they are.
  */
-export async function refuseNonJsonBodies(request: FastifyRequest): Promise<void> {
+export function refuseNonJsonBodies(request: FastifyRequest): void {
   const type = request.headers['content-type'];
   if (type === undefined) return;
   const hasBody =
