@@ -371,8 +371,9 @@ export class ReportConsumer {
         this.options.log?.(
           'warn',
           `kafka consumer ${this.options.groupId}: partition ${partition}: ${filled.length} ` +
-            `event(s) no message carried (lost or deleted by retention before this group read ` +
-            `them) are handled from the store: positions ${summarizePositions(filled)}`,
+            `event(s) no message carried (never published, lost, or deleted by retention before ` +
+            `this group read them) are handled from the store: positions ` +
+            summarizePositions(filled),
           { partition },
         );
       }
