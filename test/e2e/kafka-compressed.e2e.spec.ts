@@ -46,10 +46,14 @@ describe('the monitor on Kafka reading batches kcat compressed', () => {
         );
         expect(filed.status).toBe(201);
       }
-      const { events } = await new PostgresEventStore(app.database.pool).readAll({
-        after: START,
-        limit: 100,
-      });
+      // The store reads up to the oldest transaction still open on the PostgreSQL server, which
+      // other databases' work there may hold back for a moment: wait for the three events.
+      const store = new PostgresEventStore(app.database.pool);
+      let events = (await store.readAll({ after: START, limit: 100 })).events;
+      for (const deadline = Date.now() + 60_000; events.length < 3 && Date.now() < deadline;) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        events = (await store.readAll({ after: START, limit: 100 })).events;
+      }
       expect(events).toHaveLength(3);
       const partitions = app.app
         .get<symbol, KafkaRuntime>(KAFKA_RUNTIME)

@@ -204,3 +204,54 @@ describe('Kafka test broker after retention, read by kcat (librdkafka)', () => {
     },
   );
 });
+
+describe('Kafka test broker serving kcat (librdkafka) as a consumer group member', () => {
+  let broker: KafkaTestBroker;
+
+  beforeEach(async () => {
+    broker = await KafkaTestBroker.start();
+  }, 120_000);
+
+  afterEach(async () => {
+    await broker.stop();
+    expect(broker.errors).toEqual([]);
+  }, 120_000);
+
+  itWithKcat(
+    'lets `kcat -G` join (MEMBER_ID_REQUIRED, JoinGroup v5), consume and commit',
+    async () => {
+      if (!hasKcat) throw new Error('kcat does not run from PATH');
+      broker.createTopic('conflict.alerts.v1', 2);
+      const producer = kafkaFor(broker, 'alerter').producer();
+      await producer.connect();
+      try {
+        await producer.send({
+          topic: 'conflict.alerts.v1',
+          messages: ['a', 'b', 'c', 'd'].map((value, i) => ({ value, partition: i % 2 })),
+        });
+      } finally {
+        await producer.disconnect();
+      }
+
+      const { stdout } = await kcat([
+        '-b',
+        broker.brokers[0],
+        '-G',
+        'dashboards',
+        'conflict.alerts.v1',
+        '-e',
+        '-q',
+        '-X',
+        'auto.offset.reset=earliest',
+        '-f',
+        '%s\n',
+      ]);
+
+      expect(stdout.split('\n').filter(Boolean).sort()).toEqual(['a', 'b', 'c', 'd']);
+      expect(broker.servedVersions.get('JoinGroup')).toEqual(new Set([5]));
+      expect(broker.servedVersions.get('SyncGroup')).toEqual(new Set([3]));
+      expect(broker.committedOffset('dashboards', 'conflict.alerts.v1', 0)).toBe(2);
+      expect(broker.committedOffset('dashboards', 'conflict.alerts.v1', 1)).toBe(2);
+    },
+  );
+});

@@ -71,6 +71,7 @@ export class PartitionLog {
   readonly batches: StoredBatch[] = [];
   private startOffset = 0;
   private nextOffset = 0;
+  private bytesHeld = 0;
   private readonly producers = new Map<number, ProducerState>();
 
   constructor(
@@ -93,7 +94,7 @@ export class PartitionLog {
 
   /** The bytes the log holds, batches as stored (what retention.bytes bounds). */
   get size(): number {
-    return this.batches.reduce((sum, batch) => sum + batch.bytes.length, 0);
+    return this.bytesHeld;
   }
 
   /**
@@ -108,7 +109,12 @@ export class PartitionLog {
       return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, logStartOffset: this.startOffset };
     }
     if (offset > this.startOffset) {
-      while (this.batches.length > 0 && this.batches[0].lastOffset < offset) this.batches.shift();
+      let gone = 0;
+      while (gone < this.batches.length && this.batches[gone].lastOffset < offset) {
+        this.bytesHeld -= this.batches[gone].bytes.length;
+        gone++;
+      }
+      this.batches.splice(0, gone);
       this.startOffset = offset;
     }
     return { errorCode: ErrorCode.NONE, logStartOffset: this.startOffset };
@@ -125,6 +131,7 @@ export class PartitionLog {
     const before = this.startOffset;
     const retentionMs = configs.retentionMs ?? -1;
     const retentionBytes = configs.retentionBytes ?? -1;
+    if (retentionMs < 0 && retentionBytes < 0) return 0;
     let deleteBefore = this.startOffset;
     let excess = retentionBytes >= 0 ? this.size - retentionBytes : 0;
     for (const batch of this.batches) {
@@ -169,14 +176,16 @@ export class PartitionLog {
 
     const baseOffset = this.nextOffset;
     const lastOffset = baseOffset + header.lastOffsetDelta;
+    const bytes = withBaseOffset(batch, baseOffset);
     this.batches.push({
       baseOffset,
       lastOffset,
       maxTimestamp: header.maxTimestamp,
       compression,
-      bytes: withBaseOffset(batch, baseOffset),
+      bytes,
       records,
     });
+    this.bytesHeld += bytes.length;
     this.nextOffset = lastOffset + 1;
     if (header.producerId >= 0) this.rememberSequence(header, baseOffset);
     return { errorCode: ErrorCode.NONE, baseOffset, appended: true };
