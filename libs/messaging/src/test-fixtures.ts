@@ -1,6 +1,6 @@
 /**
- * Shared fixtures of the libs/messaging integration specs (no tests here: Jest runs only
- * `*.unit|int|e2e.spec.ts`). A harness is a fresh migrated PostgreSQL database with an event
+ * Shared fixtures of the libs/messaging integration specs (no tests here, so not named as a
+ * spec: Jest runs only `*.unit|int|e2e.spec.ts`). A harness is a fresh migrated PostgreSQL database with an event
  * store, and a fresh Kafka test broker (or the cluster given) whose contract topics were created
  * by `ensureTopics`, plus the relays and consumer group members a test starts, stopped by close().
  */
