@@ -10,6 +10,7 @@ import {
   readAllEvents,
   storedAlerts,
 } from '../support/synthetic-history-store';
+import { eventually } from '../support/eventually';
 
 jest.setTimeout(180_000);
 
@@ -61,14 +62,6 @@ describe('the alerter process killed with SIGKILL mid-backlog', () => {
     return rows.length ? Number(rows[0].position) : 0;
   }
 
-  async function until(what: string, condition: () => Promise<boolean>, timeoutMs: number) {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await condition())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((done) => setTimeout(done, 10));
-    }
-  }
-
   it('raises each alert exactly once after a restart, as a backtest of the history does', async () => {
     const head = await appendSyntheticHistory(db.pool, {
       seed: 2024,
@@ -77,11 +70,13 @@ describe('the alerter process killed with SIGKILL mid-backlog', () => {
       days: 400,
     });
     const first = startAlerter(db.url);
-    await until('the first batches', async () => (await checkpoint()) > head * 0.3, 90_000).catch(
-      (error: Error) => {
-        throw new Error(`${error.message}\n${first.output()}`);
-      },
-    );
+    await eventually(
+      'the first batches',
+      async () => (await checkpoint()) > head * 0.3,
+      90_000,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n${first.output()}`);
+    });
     first.child.kill('SIGKILL');
     expect(await exited(first.child)).toBe('SIGKILL');
     const killedAt = await checkpoint();
@@ -89,7 +84,7 @@ describe('the alerter process killed with SIGKILL mid-backlog', () => {
 
     const second = startAlerter(db.url);
     try {
-      await until('the whole backlog', async () => (await checkpoint()) >= head, 120_000);
+      await eventually('the whole backlog', async () => (await checkpoint()) >= head, 120_000);
     } finally {
       second.child.kill('SIGTERM');
       await exited(second.child);

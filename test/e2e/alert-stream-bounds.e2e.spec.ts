@@ -2,6 +2,7 @@ import { AlertStreamHub } from '../../apps/query/src/alerts/alert-stream.hub';
 import { httpClient, startTestApp, TEST_KEYS } from '../support';
 import type { TestApp } from '../support';
 import { SseClient, StalledSseClient } from '../support/sse-client';
+import { eventually } from '../support/eventually';
 
 jest.setTimeout(120_000);
 
@@ -14,14 +15,6 @@ async function metric(app: TestApp, sample: string): Promise<number> {
   const text = await (await fetch(`${app.baseUrl}/metrics`)).text();
   const line = text.split('\n').find((candidate) => candidate.startsWith(`${sample} `));
   return line ? Number(line.slice(sample.length + 1)) : 0;
-}
-
-async function until(what: string, condition: () => Promise<boolean> | boolean): Promise<void> {
-  for (let attempt = 0; attempt < 600; attempt++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 async function journalSeqs(app: TestApp, after: number): Promise<number[]> {
@@ -103,12 +96,12 @@ describe('GET /v1/alerts/stream: a client that stops reading', () => {
       ...auth,
       'last-event-id': String(start),
     });
-    await until('the stream to open', () => hub.size === 1);
+    await eventually('the stream to open', () => hub.size === 1);
 
     // Alert changes keep coming; the stalled client takes none of them.
     await floodUntil(app, 'cm_alert_stream_cutoffs_total{reason="buffer"}');
     expect(await metric(app, 'cm_alert_stream_cutoffs_total{reason="buffer"}')).toBe(1);
-    await until('the cut-off stream to be gone', () => hub.size === 0);
+    await eventually('the cut-off stream to be gone', () => hub.size === 0);
     // What the server held for the client never passed the bound by more than one event.
     const eventBytes = ENTRY_PADDING + 1000;
     expect(hub.peakBufferedBytes).toBeGreaterThan(0);
@@ -170,10 +163,10 @@ describe('GET /v1/alerts/stream: a client that takes nothing for ALERTS_STREAM_S
       authorization: `Bearer ${TEST_KEYS.read}`,
       'last-event-id': String(await head(app)),
     });
-    await until('the stream to open', () => hub.size === 1);
+    await eventually('the stream to open', () => hub.size === 1);
     await floodUntil(app, 'cm_alert_stream_cutoffs_total{reason="stalled"}');
     expect(await metric(app, 'cm_alert_stream_cutoffs_total{reason="stalled"}')).toBe(1);
-    await until('the stalled stream to be gone', () => hub.size === 0);
+    await eventually('the stalled stream to be gone', () => hub.size === 0);
     stalled.close();
   }, 300_000);
 });

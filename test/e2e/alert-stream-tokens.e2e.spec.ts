@@ -4,19 +4,12 @@ import { aDeploymentReport } from '../../libs/contracts/src/testing';
 import { httpClient, startTestApp, TEST_KEYS } from '../support';
 import type { TestApp } from '../support';
 import { SseClient } from '../support/sse-client';
+import { eventually } from '../support/eventually';
 
 // The app that captures logs must be this file's first: nestjs-pino keeps one request logger
 // per process (per test file under Jest), made by the first app.
 
 jest.setTimeout(120_000);
-
-async function until(what: string, condition: () => Promise<boolean> | boolean): Promise<void> {
-  for (let attempt = 0; attempt < 600; attempt++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('a cap of streams per key, and stream tokens for browsers', () => {
   let app: TestApp;
@@ -78,17 +71,17 @@ describe('a cap of streams per key, and stream tokens for browsers', () => {
       expect(other.status).toBe(200);
       // Headers come before the hub has the stream (it reads the journal head first): wait
       // for all three, or "the hub has none" below could be true before any was counted.
-      await until('the streams to be attached', () => hub.size === 3);
+      await eventually('the streams to be attached', () => hub.size === 3);
     } finally {
       await Promise.all(open.map((client) => client.close()));
     }
     // Closed streams give their slots back.
-    await until('the streams to be gone', () => hub.size === 0);
+    await eventually('the streams to be gone', () => hub.size === 0);
     const again = await SseClient.connect(streamUrl, readAuth);
     expect(again.status).toBe(200);
-    await until('the stream to be attached', () => hub.size === 1);
+    await eventually('the stream to be attached', () => hub.size === 1);
     await again.close();
-    await until('the stream to be gone', () => hub.size === 0);
+    await eventually('the stream to be gone', () => hub.size === 0);
   });
 
   it('issues a token that opens the stream without a header, and alerts come through', async () => {
@@ -118,7 +111,7 @@ describe('a cap of streams per key, and stream tokens for browsers', () => {
     );
     expect(reconnect.status).toBe(200);
     await reconnect.close();
-    await until('the streams to be gone', () => hub.size === 0);
+    await eventually('the streams to be gone', () => hub.size === 0);
   });
 
   it('refuses expired, forged and misused tokens with 401, and keys without the read role', async () => {
@@ -173,7 +166,7 @@ describe('a cap of streams per key, and stream tokens for browsers', () => {
     );
     clock.offsetMs = 0;
     // The stream's request is logged when it ends: its URL is there, the token is not.
-    await until(
+    await eventually(
       'the stream requests in the logs',
       () => logs.filter((line) => line.includes('/v1/alerts/stream?token=[REDACTED]')).length >= 2,
     ).catch((error: Error) => {

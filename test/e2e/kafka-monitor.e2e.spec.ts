@@ -4,6 +4,7 @@ import { tarnValleyScenario } from '../../scripts/demo/tarn-valley.scenario';
 import { KafkaTestBroker } from '../support/kafka-broker/kafka-test-broker';
 import { itWithKcat, kcat } from '../support/kafka-broker/kcat';
 import { httpClient, startTestApp, TEST_KEYS, type TestApp } from '../support';
+import { eventually } from '../support/eventually';
 
 /** What a dashboard sees of an alert, without the instants that differ between two runs. */
 function comparable(alert: object) {
@@ -84,7 +85,10 @@ describe('the monitor on Kafka (test broker) against the embedded monitor', () =
     const journal = await kafkaApp.database.pool.query<{ n: string }>(
       'SELECT count(*)::text AS n FROM alert_changes',
     );
-    await waitFor(() => broker.records('conflict.alerts.v1').length >= Number(journal.rows[0].n));
+    await eventually(
+      'the alert topic to hold every journal entry',
+      () => broker.records('conflict.alerts.v1').length >= Number(journal.rows[0].n),
+    );
     const last = new Map<string, unknown>();
     for (const record of broker.records('conflict.alerts.v1')) {
       const alert = JSON.parse(String(record.value)) as { alertId: string };
@@ -170,12 +174,4 @@ function withoutQueryTimes(overview: unknown): unknown {
       ['at', 'from', 'to'].includes(key) ? undefined : value,
     ),
   );
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }

@@ -28,6 +28,14 @@ import {
   TEST_KEYS,
   type TestDatabase,
 } from '../support';
+import { eventually as polled, type EventuallyOptions } from '../support/eventually';
+
+/** Polls until `condition` holds; two minutes unless said otherwise (processes start slowly). */
+const eventually = (
+  what: string,
+  condition: () => Promise<boolean>,
+  options: EventuallyOptions = {},
+): Promise<void> => polled(what, condition, { timeoutMs: 120_000, ...options });
 
 jest.setTimeout(240_000);
 
@@ -86,21 +94,6 @@ function part(from: number, to: number): Scenario {
     ...STORY,
     steps: steps.slice(Math.round(from * steps.length), Math.round(to * steps.length)),
   };
-}
-
-/** Polls `condition` until it holds; `timeoutMs` is a bound, never a measurement. */
-async function until(
-  what: string,
-  condition: () => Promise<boolean>,
-  options: { timeoutMs?: number; diagnostics?: () => string } = {},
-): Promise<void> {
-  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
-  while (!(await condition())) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}\n${options.diagnostics?.() ?? ''}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /**
@@ -278,7 +271,7 @@ function embeddedSnapshot(): Promise<Snapshot> {
     try {
       await sendScenario(new MonitorClient(app.baseUrl, TEST_KEYS.both), STORY, () => undefined);
       const metrics = httpClient(app.baseUrl);
-      await until('the embedded monitor to catch up', async () => {
+      await eventually('the embedded monitor to catch up', async () => {
         const gauges = lagGauges((await metrics('GET', '/metrics')).text);
         return gauges.size > 0 && [...gauges.values()].every((lag) => lag === 0);
       });
@@ -434,7 +427,7 @@ describe('the distributed mode as separate processes (ingest, projector, alerter
       });
       const { pool } = database;
       const read = httpClient(query.baseUrl, TEST_KEYS.read);
-      await until(
+      await eventually(
         'projector, alerter and the alert relay to handle every stored event',
         async () =>
           (await groupsCaughtUp(pool, [GROUPS.projector, GROUPS.alerter])) &&
@@ -463,7 +456,7 @@ describe('the distributed mode as separate processes (ingest, projector, alerter
         distributed.alerts.map((alert) => alert.alertId),
       );
 
-      await until('conflict.alerts.v1 to hold every journal entry', async () => {
+      await eventually('conflict.alerts.v1 to hold every journal entry', async () => {
         const { rows } = await pool.query<{ n: number }>(
           'SELECT count(*)::int AS n FROM alert_changes',
         );
@@ -535,7 +528,7 @@ describe('the distributed mode as separate processes (ingest, projector, alerter
 
       // The first third of the story; the first alerter alone holds every partition.
       await sendScenario(client, part(0, 1 / 3), () => undefined);
-      await until(
+      await eventually(
         'the first alerter to raise alerts',
         async () => (await journalCount('raised')) > 0,
         {
@@ -547,7 +540,7 @@ describe('the distributed mode as separate processes (ingest, projector, alerter
       const filing = sendScenario(client, part(1 / 3, 2 / 3), () => undefined);
       filing.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
       const second = await processes.start('alerter', env, { label: 'alerter-2' });
-      await until(
+      await eventually(
         'both alerters to hold partitions',
         async () => {
           const members = await alerterMembers();
@@ -569,7 +562,7 @@ describe('the distributed mode as separate processes (ingest, projector, alerter
       // The last third, corrections and retractions among it, lands on the dead member's
       // partitions too: only the survivor, once it took them over, can handle it.
       await sendScenario(client, part(2 / 3, 1), () => undefined);
-      await until(
+      await eventually(
         'the second alerter to hold every partition',
         async () => {
           const members = await alerterMembers();
@@ -577,7 +570,7 @@ describe('the distributed mode as separate processes (ingest, projector, alerter
         },
         { timeoutMs: 120_000, diagnostics },
       );
-      await until(
+      await eventually(
         'the alerter group and the alert relay to handle every stored event',
         async () =>
           (await groupsCaughtUp(pool, [GROUPS.alerter])) && (await alertRelayCaughtUp(pool)),

@@ -127,14 +127,5 @@ export function startLoad(
   };
 }
 
-export async function until(
-  what: string,
-  condition: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((done) => setTimeout(done, 100));
-  }
-}
+/** Polls until `condition` holds (the tests' one polling helper, under its old name here). */
+export { eventually as until } from './eventually';

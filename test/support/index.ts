@@ -1,3 +1,4 @@
 export * from './database';
 export * from './test-app';
 export * from './openapi-responses';
+export * from './eventually';

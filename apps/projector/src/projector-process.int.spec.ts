@@ -9,9 +9,9 @@ import {
   dumpReadModels,
   reportHistory,
 } from '../../../libs/read-models/src/testing';
+import { eventually } from '../../../test/support/eventually';
 
 const root = resolve(__dirname, '../../..');
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /**
  * The projector as its own process (apps/projector/src/main.ts, compiled as `npm run build`
@@ -65,14 +65,6 @@ describe('projector process', () => {
     return rows.length === 0 ? 0 : Number(rows[0].position);
   };
 
-  const waitFor = async (condition: () => Promise<boolean>, what: string) => {
-    const giveUpAt = Date.now() + 180_000;
-    while (!(await condition())) {
-      if (Date.now() > giveUpAt) throw new Error(`timed out waiting for ${what}`);
-      await sleep(10);
-    }
-  };
-
   const exited = (child: ChildProcess) =>
     new Promise<NodeJS.Signals | number | null>((done) => {
       if (child.exitCode !== null || child.signalCode !== null)
@@ -91,9 +83,10 @@ describe('projector process', () => {
     const killedAt: number[] = [];
     for (const share of [0.15, 0.4, 0.65]) {
       const child = startProjector();
-      await waitFor(
-        async () => (await checkpointPosition()) >= head * share,
+      await eventually(
         `position ${head * share}`,
+        async () => (await checkpointPosition()) >= head * share,
+        180_000,
       );
       child.kill('SIGKILL');
       expect(await exited(child)).toBe('SIGKILL');
@@ -104,7 +97,7 @@ describe('projector process', () => {
     expect(killedAt).toEqual([...killedAt].sort((a, b) => a - b));
 
     const last = startProjector();
-    await waitFor(async () => (await checkpointPosition()) >= head, 'the head');
+    await eventually('the head', async () => (await checkpointPosition()) >= head, 180_000);
     last.kill('SIGTERM');
     expect(await exited(last)).toBe(0);
     const afterRestarts = await dumpReadModels(db.pool);

@@ -17,16 +17,7 @@ import {
   type Subscription,
   type SubscriptionFailureContext,
 } from './subscription';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function eventually(condition: () => Promise<boolean> | boolean, timeoutMs = 30_000) {
-  const giveUpAt = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > giveUpAt) throw new Error('condition not met in time');
-    await sleep(20);
-  }
-}
+import { eventually } from '../../../test/support/eventually';
 
 describe('parking in store subscriptions', () => {
   let db: TestDatabase;
@@ -179,7 +170,7 @@ describe('parking in store subscriptions', () => {
 
     // Still failing: the row stays, with one more attempt and the retry's time.
     expect(await requestParkedRetry(db.pool, 'retry', positions[2])).toBeInstanceOf(Date);
-    await eventually(() => retried.length === 1);
+    await eventually('one retry', () => retried.length === 1);
     const [kept] = await listParkedEvents(db.pool, 'retry');
     expect(kept).toMatchObject({ attempts: 4, retryRequestedAt: null });
     expect(kept.lastRetryAt).not.toBeNull();
@@ -187,7 +178,7 @@ describe('parking in store subscriptions', () => {
     // Fixed: handled alone now, the row is gone, the checkpoint stays where it was.
     accept = true;
     await requestParkedRetry(db.pool, 'retry', positions[2]);
-    await eventually(() => retried.length === 2);
+    await eventually('two retries', () => retried.length === 2);
     expect(retried).toEqual([false, true]);
     expect(await listParkedEvents(db.pool, 'retry')).toEqual([]);
     expect(await handledPositions('retry')).toEqual(positions);

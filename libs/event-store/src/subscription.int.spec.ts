@@ -11,17 +11,9 @@ import {
   startSubscription,
   type Subscription,
 } from './subscription';
+import { eventually } from '../../../test/support/eventually';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `condition` until true; fails after `timeoutMs` (generous: the machine is shared). */
-async function eventually(condition: () => Promise<boolean> | boolean, timeoutMs = 30_000) {
-  const giveUpAt = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > giveUpAt) throw new Error('condition not met in time');
-    await sleep(20);
-  }
-}
 
 describe('subscriptions', () => {
   let db: TestDatabase;
@@ -109,7 +101,7 @@ describe('subscriptions', () => {
         if (calls === 10) void first?.stop();
       },
     });
-    await eventually(() => calls >= 10);
+    await eventually('ten calls', () => calls >= 10);
     await first.stop();
     expect(first.checkpoint().position).toBeLessThan(head);
     expect(errors).toEqual([new Error('handler failed')]);
@@ -169,7 +161,10 @@ describe('subscriptions', () => {
     const b = await start({ ...options, handle: handler('b') });
     const total = async () =>
       Number((await db.pool.query('SELECT count(*) AS n FROM events')).rows[0].n);
-    await eventually(async () => (await handledCount('pair')) === (await total()));
+    await eventually(
+      'every event handled',
+      async () => (await handledCount('pair')) === (await total()),
+    );
     expect(new Set(handledBy).size).toBe(1);
 
     const [leader, standby] = handledBy[0] === 'a' ? [a, b] : [b, a];
@@ -258,7 +253,10 @@ describe('subscriptions', () => {
         });
         await woken.waitUntilCaughtUp(e0.lastPosition);
         await control.waitUntilCaughtUp(e0.lastPosition);
-        await eventually(async () => listener.listening && (await listenerPids()).length === 1);
+        await eventually(
+          'one listener',
+          async () => listener.listening && (await listenerPids()).length === 1,
+        );
         await sleep(300); // let both finish their batch and fall asleep for the 60 s poll
 
         const e1 = await otherProcess.append('wake-1', [{ type: 'x', data: {} }], {
@@ -271,7 +269,7 @@ describe('subscriptions', () => {
 
         const [droppedPid] = await listenerPids();
         await db.pool.query('SELECT pg_terminate_backend($1)', [droppedPid]);
-        await eventually(async () => {
+        await eventually('a new listener', async () => {
           const pids = await listenerPids();
           return listener.listening && pids.length === 1 && pids[0] !== droppedPid;
         });

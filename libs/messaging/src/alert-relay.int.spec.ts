@@ -4,7 +4,7 @@ import type { StoredRecord } from '../../../test/support/kafka-broker/kafka-test
 import { listParkedEvents } from '@cm/event-store';
 import { AlertRelay } from './alert-relay';
 import { partitionFor } from './kafka-connection';
-import { eventually, headersOf, MessagingHarness, THEATRES } from './test-fixtures.spec';
+import { eventually, headersOf, MessagingHarness, THEATRES } from './test-fixtures';
 
 jest.setTimeout(120_000);
 

@@ -1,7 +1,7 @@
 import { TOPICS } from '@cm/contracts';
 import { hasKcat, itWithKcat, kcatProduce } from '../../../test/support/kafka-broker/kcat';
 import { encodeReportMessage } from './report-message';
-import { eventually, MessagingHarness } from './test-fixtures.spec';
+import { eventually, MessagingHarness } from './test-fixtures';
 
 jest.setTimeout(180_000);
 

@@ -4,7 +4,7 @@ import { saveCheckpoint } from '@cm/event-store';
 import type { StoredEvent } from '@cm/event-store';
 import { checkpointOfEvent } from './report-message';
 import { REPORT_RELAY_SUBSCRIPTION } from './report-relay';
-import { eventually, MessagingHarness } from './test-fixtures.spec';
+import { eventually, MessagingHarness } from './test-fixtures';
 
 jest.setTimeout(180_000);
 

@@ -4,7 +4,7 @@ import type { Checkpoint, StoredEvent } from '@cm/event-store';
 import type { ConsumedBatch } from './report-consumer';
 import { TransientError } from './report-consumer';
 import { checkpointOfEvent, encodeReportMessage, STORE_TRANSACTION_HEADER } from './report-message';
-import { eventually, headersOf, MessagingHarness } from './test-fixtures.spec';
+import { eventually, headersOf, MessagingHarness } from './test-fixtures';
 
 jest.setTimeout(180_000);
 

@@ -10,7 +10,7 @@ import {
   MessagingHarness,
   sleep,
   THEATRES,
-} from './test-fixtures.spec';
+} from './test-fixtures';
 
 jest.setTimeout(180_000);
 

@@ -16,15 +16,5 @@ export function kafkaFor(
   });
 }
 
-/** Polls until `check` holds; fails with `what` after `timeoutMs` (a bound, never a measurement). */
-export async function waitUntil(
-  what: string,
-  check: () => boolean,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** Polls until `check` holds (the tests' one polling helper, under its old name here). */
+export { eventually as waitUntil } from '../eventually';

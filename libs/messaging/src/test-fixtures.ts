@@ -1,6 +1,6 @@
 /**
- * Shared fixtures of the libs/messaging integration specs (no tests here: Jest runs only
- * `*.unit|int|e2e.spec.ts`). A harness is a fresh migrated PostgreSQL database with an event
+ * Shared fixtures of the libs/messaging integration specs (no tests here, so not named as a
+ * spec: Jest runs only `*.unit|int|e2e.spec.ts`). A harness is a fresh migrated PostgreSQL database with an event
  * store, and a fresh Kafka test broker (or the cluster given) whose contract topics were created
  * by `ensureTopics`, plus the relays and consumer group members a test starts, stopped by close().
  */
@@ -27,18 +27,8 @@ export const THEATRES = ['russia-ukraine', 'sudan', 'gaza', 'myanmar', 'sahel', 
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls `condition` until true; fails with `what` after `timeoutMs` (a bound, not a measurement). */
-export async function eventually(
-  what: string,
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs = 60_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(25);
-  }
-}
+/** Polls `condition` until true (the tests' one polling helper). */
+export { eventually } from '../../../test/support/eventually';
 
 /** A test broker record as kafkajs hands a message to a consumer. */
 export function asKafkaMessage(record: StoredRecord): KafkaMessage {
