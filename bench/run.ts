@@ -52,9 +52,10 @@ export const benches: Bench[] = [
       'their idempotency keys) from the bench process, on the same database while the same ' +
       'monitor runs (its projector and alerter handle those events too), through a pool of 20 ' +
       "(the monitor's): store.append by 64 writers against the single POSTs, appendBatch of " +
-      '1000 by 4 writers against the batches. 3 rounds of HTTP and store alternating ' +
-      '(BENCH_HTTP_SECONDS / 3 each, 5 s by default), medians reported. The last row sets the ' +
-      'worst case against the plain single POSTs of the same run.',
+      '1000 by 4 writers against the batches. 3 rounds of HTTP and store in turn ' +
+      '(BENCH_HTTP_SECONDS / 3 each, 5 s by default; the plain and the worst-case single POSTs ' +
+      'in the same rounds, the order reversed every other round), medians reported. The last ' +
+      'row sets the worst case against the plain single POSTs of the same rounds.',
     run: benchIngestHttp,
   },
   {
