@@ -116,7 +116,9 @@ export async function recordEngineBatch(
   options: Pick<AlerterOptions, 'now' | 'onBatch'>,
 ): Promise<void> {
   const verdicts = foldVerdicts(runner.apply(events));
-  const before = await lockAlerts(tx, [...verdicts.keys()]);
+  const before = await lockAlerts(tx, [...verdicts.keys()], (alertId) =>
+    runner.writtenEvidence.get(alertId),
+  );
   const now = (options.now?.() ?? new Date()).toISOString();
   const steps: LifecycleStep[] = [];
   for (const [alertId, verdict] of verdicts) {
@@ -124,6 +126,9 @@ export async function recordEngineBatch(
   }
   const written = await writeLifecycleSteps(tx, steps, before);
   await runner.saveIfDue(tx);
+  // Kept for the next batch; should this transaction not commit, the next batch finds the
+  // engine off the stored checkpoint and restores it, which empties these.
+  for (const step of steps) runner.writtenEvidence.set(step.alert.alertId, step.alert.evidence);
   options.onBatch?.({ events, written });
 }
 
