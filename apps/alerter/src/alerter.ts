@@ -16,11 +16,18 @@ import type { EngineChanges } from './engine/alert-engine-runner';
 
 export const ALERTER_SUBSCRIPTION = 'alerter';
 
+const DEFAULT_BATCH_SIZE = 5_000;
+
 export interface AlerterOptions {
   pool: Pool;
   rules: readonly Rule[];
   /** The subscription's and the snapshot's name (default `alerter`). */
   name?: string;
+  /**
+   * Most events handled in one transaction (default 5,000). Live, a batch is what arrived since
+   * the last one; catching up, it is this many, and an alert that changes many times within a
+   * batch is written and journaled once (its last state), so larger batches catch up faster.
+   */
   batchSize?: number;
   /** Events between engine snapshots (default 50,000: a snapshot rewrites every theatre touched). */
   snapshotEvery?: number;
@@ -60,7 +67,7 @@ export class Alerter {
     this.subscription = await startSubscription({
       pool: this.options.pool,
       name: this.name,
-      batchSize: this.options.batchSize ?? 500,
+      batchSize: this.options.batchSize ?? DEFAULT_BATCH_SIZE,
       pollIntervalMs: this.options.pollIntervalMs,
       handle: (events, tx) => this.handle(events, tx),
       onError: (error, context) =>
@@ -116,7 +123,9 @@ export async function recordEngineBatch(
   options: Pick<AlerterOptions, 'now' | 'onBatch'>,
 ): Promise<void> {
   const verdicts = foldVerdicts(runner.apply(events));
-  const before = await lockAlerts(tx, [...verdicts.keys()]);
+  const before = await lockAlerts(tx, [...verdicts.keys()], (alertId) =>
+    runner.writtenEvidence.get(alertId),
+  );
   const now = (options.now?.() ?? new Date()).toISOString();
   const steps: LifecycleStep[] = [];
   for (const [alertId, verdict] of verdicts) {
@@ -124,6 +133,9 @@ export async function recordEngineBatch(
   }
   const written = await writeLifecycleSteps(tx, steps, before);
   await runner.saveIfDue(tx);
+  // Kept for the next batch; should this transaction not commit, the next batch finds the
+  // engine off the stored checkpoint and restores it, which empties these.
+  for (const step of steps) runner.writtenEvidence.set(step.alert.alertId, step.alert.evidence);
   options.onBatch?.({ events, written });
 }
 

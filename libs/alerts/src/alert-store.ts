@@ -9,10 +9,12 @@ import { addOpenAlertCounts } from './open-alert-counts';
 /** One key for every writer of alert_changes: seq is handed out under it (see the migration). */
 const LOCK_JOURNAL = `SELECT pg_advisory_xact_lock(hashtextextended('cm_alert_changes', 0))`;
 
-const ALERT_COLUMNS = `
+const COLUMNS_BEFORE_EVIDENCE = `
   alert_id::text AS alert_id, rule, theatre, severity, status, summary, window_start, window_end,
-  raised_at, evidence, engine_status, acknowledged_at, acknowledgement_note, resolved_at,
-  resolved_by, resolution_note, updated_at, acknowledged_by_key, resolved_by_key`;
+  raised_at`;
+const COLUMNS_AFTER_EVIDENCE = `engine_status, acknowledged_at, acknowledgement_note,
+  resolved_at, resolved_by, resolution_note, updated_at, acknowledged_by_key, resolved_by_key`;
+const ALERT_COLUMNS = `${COLUMNS_BEFORE_EVIDENCE}, evidence, ${COLUMNS_AFTER_EVIDENCE}`;
 
 export interface AlertRow {
   alert_id: string;
@@ -71,17 +73,53 @@ export function storedAlertOf(row: AlertRow): StoredAlert {
   };
 }
 
-/** The alerts with these ids, locked until the transaction ends (FOR UPDATE). */
+/**
+ * What the caller knows an alert's stored evidence to be (what it last wrote itself, in a
+ * committed transaction), or undefined when it does not know.
+ */
+export type KnownEvidence = (alertId: string) => StoredAlert['evidence'] | undefined;
+
+/**
+ * The alerts with these ids, locked until the transaction ends (FOR UPDATE). With `known`, the
+ * evidence of alerts it knows is not read back (an alert's evidence can be thousands of entries,
+ * and the alerter wrote it itself): only the others' is.
+ */
 export async function lockAlerts(
   tx: Queryable,
   alertIds: readonly string[],
+  known?: KnownEvidence,
 ): Promise<Map<string, StoredAlert>> {
   if (alertIds.length === 0) return new Map();
-  const { rows } = await tx.query<AlertRow>(
-    `${ALERT_SELECT} WHERE alert_id = ANY($1::uuid[]) ORDER BY alert_id FOR UPDATE`,
+  if (!known) {
+    const { rows } = await tx.query<AlertRow>(
+      `${ALERT_SELECT} WHERE alert_id = ANY($1::uuid[]) ORDER BY alert_id FOR UPDATE`,
+      [alertIds],
+    );
+    return new Map(rows.map((row) => [row.alert_id, storedAlertOf(row)]));
+  }
+  const { rows } = await tx.query<Omit<AlertRow, 'evidence'>>(
+    `SELECT ${COLUMNS_BEFORE_EVIDENCE}, ${COLUMNS_AFTER_EVIDENCE} FROM alerts
+     WHERE alert_id = ANY($1::uuid[]) ORDER BY alert_id FOR UPDATE`,
     [alertIds],
   );
-  return new Map(rows.map((row) => [row.alert_id, storedAlertOf(row)]));
+  const unknown = rows.filter((row) => known(row.alert_id) === undefined);
+  const read = new Map<string, StoredAlert['evidence']>();
+  if (unknown.length) {
+    const evidence = await tx.query<{ alert_id: string; evidence: StoredAlert['evidence'] }>(
+      'SELECT alert_id::text AS alert_id, evidence FROM alerts WHERE alert_id = ANY($1::uuid[])',
+      [unknown.map((row) => row.alert_id)],
+    );
+    for (const row of evidence.rows) read.set(row.alert_id, row.evidence);
+  }
+  return new Map(
+    rows.map((row) => [
+      row.alert_id,
+      storedAlertOf({
+        ...row,
+        evidence: known(row.alert_id) ?? (read.get(row.alert_id) as StoredAlert['evidence']),
+      }),
+    ]),
+  );
 }
 
 export async function findAlert(tx: Queryable, alertId: string): Promise<StoredAlert | undefined> {
@@ -204,7 +242,10 @@ export async function writeLifecycleSteps(
   // An alert may have several steps (raised, then resolved): its row and its count follow the
   // last, the journal gets them all.
   const last = new Map(steps.map((step) => [step.alert.alertId, step.alert]));
-  await tx.query(UPSERT_ALERTS, [JSON.stringify([...last.values()].map(alertRowJson))]);
+  const json = new EvidenceJson();
+  await tx.query(UPSERT_ALERTS, [
+    `[${[...last.values()].map((alert) => json.of(alertRowJson(alert), alert.evidence)).join(',')}]`,
+  ]);
 
   const deltas = new Map<string, number>();
   for (const alert of last.values()) {
@@ -218,7 +259,11 @@ export async function writeLifecycleSteps(
   await addOpenAlertCounts(tx, deltas);
   const base = await alertJournal.head(tx);
   const views = steps.map((step) => alertView(step.alert));
-  await tx.query(APPEND_CHANGES, [base, steps.map((step) => step.change), JSON.stringify(views)]);
+  await tx.query(APPEND_CHANGES, [
+    base,
+    steps.map((step) => step.change),
+    `[${views.map(({ evidence, ...view }) => json.of(view, evidence)).join(',')}]`,
+  ]);
   await tx.query(`SELECT pg_notify('${ALERTS_CHANNEL}', $1)`, [String(base + steps.length)]);
   return views.map((alert, index) => ({
     seq: base + index + 1,
@@ -227,6 +272,26 @@ export async function writeLifecycleSteps(
   }));
 }
 
+/**
+ * JSON texts of objects with an evidence list, each list serialized once: an alert's row and its
+ * journal entries share one list, which may hold thousands of entries.
+ */
+class EvidenceJson {
+  private readonly texts = new Map<StoredAlert['evidence'], string>();
+
+  /** The JSON of `fields` with `evidence` added as its last member. */
+  of(fields: Record<string, unknown>, evidence: StoredAlert['evidence']): string {
+    let text = this.texts.get(evidence);
+    if (text === undefined) {
+      text = JSON.stringify(evidence);
+      this.texts.set(evidence, text);
+    }
+    const head = JSON.stringify(fields);
+    return head === '{}' ? `{"evidence":${text}}` : `${head.slice(0, -1)},"evidence":${text}}`;
+  }
+}
+
+/** The alert as a row of UPSERT_ALERTS, without its evidence (EvidenceJson adds it). */
 function alertRowJson(alert: StoredAlert): Record<string, unknown> {
   return {
     alert_id: alert.alertId,
@@ -238,7 +303,6 @@ function alertRowJson(alert: StoredAlert): Record<string, unknown> {
     window_start: alert.windowStart,
     window_end: alert.windowEnd,
     raised_at: alert.raisedAt,
-    evidence: alert.evidence,
     engine_status: alert.engineStatus,
     acknowledged_at: alert.acknowledgement?.at ?? null,
     acknowledgement_note: alert.acknowledgement?.note ?? null,

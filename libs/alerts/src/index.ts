@@ -12,7 +12,7 @@ export {
   recordUserAction,
   writeLifecycleSteps,
 } from './alert-store';
-export type { AlertFilter, WrittenChange } from './alert-store';
+export type { AlertFilter, KnownEvidence, WrittenChange } from './alert-store';
 export { ALERTS_CHANNEL, alertJournal } from './alert-journal';
 export type { JournalEntry } from './alert-journal';
 export { addOpenAlertCounts, OPEN_ALERT_COUNTS_TABLE, openAlertsAsOf } from './open-alert-counts';

@@ -11,6 +11,7 @@ import type { Checkpoint, StoredEvent } from '@cm/event-store';
 import type { Pool } from 'pg';
 import type { Queryable } from '@cm/alerts';
 import { readSnapshot, writeSnapshot, writeSnapshotTheatres } from './engine-snapshot-store';
+import { WrittenEvidence } from './written-evidence';
 
 export interface EngineChanges {
   event: StoredEvent;
@@ -37,6 +38,11 @@ export class AlertEngineRunner {
   private eventsSinceSnapshot = 0;
   /** The stored theatre rows are not a base to build on: the next snapshot rewrites all. */
   private rewriteAll = true;
+  /**
+   * Evidence this runner's batches wrote, valid while the engine is at a committed checkpoint
+   * (emptied by restoreTo and by a failed apply; the caller sets it after writing a batch).
+   */
+  readonly writtenEvidence = new WrittenEvidence();
 
   constructor(
     private readonly pool: Pool,
@@ -69,6 +75,7 @@ export class AlertEngineRunner {
 
   /** Rebuilds the in-memory state as of `target`, a committed checkpoint of the alerter. */
   async restoreTo(target: Checkpoint): Promise<{ replayed: number; fromSnapshot: boolean }> {
+    this.writtenEvidence.clear();
     this.dirty.clear();
     this.eventsSinceSnapshot = 0;
     this.rewriteAll = true;
@@ -130,6 +137,7 @@ export class AlertEngineRunner {
     } catch (error) {
       // The engine took part of the batch: its state is no checkpoint's, restore before use.
       this.applied = NOWHERE;
+      this.writtenEvidence.clear();
       throw error;
     }
     if (events.length) this.applied = checkpointOf(events[events.length - 1]);

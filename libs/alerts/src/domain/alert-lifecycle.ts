@@ -164,12 +164,20 @@ function sameContent(a: StoredAlert, b: StoredAlert): boolean {
     a.windowStart === b.windowStart &&
     a.windowEnd === b.windowEnd &&
     a.engineStatus === b.engineStatus &&
-    a.evidence.length === b.evidence.length &&
-    a.evidence.every(
-      (item, index) =>
-        item.reportId === b.evidence[index].reportId &&
-        item.occurredAt === b.evidence[index].occurredAt &&
-        item.type === b.evidence[index].type,
-    )
+    sameEvidence(a.evidence, b.evidence)
+  );
+}
+
+function sameEvidence(a: StoredAlert['evidence'], b: StoredAlert['evidence']): boolean {
+  return (
+    a === b ||
+    (a.length === b.length &&
+      a.every(
+        (item, index) =>
+          item === b[index] ||
+          (item.reportId === b[index].reportId &&
+            item.occurredAt === b[index].occurredAt &&
+            item.type === b[index].type),
+      ))
   );
 }
