@@ -1,6 +1,6 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { CLOCK, Metrics, PG_POOL } from '@cm/platform';
+import { CLOCK, logTo, Metrics, PG_POOL } from '@cm/platform';
 import type { Clock } from '@cm/platform';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Pool } from 'pg';
@@ -21,7 +21,6 @@ import type { AlerterOptions } from './alerter';
  */
 @Injectable()
 export class AlerterService implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger('Alerter');
   private readonly alerter: Alerter;
   private readonly kafkaAlerter: KafkaAlerter | undefined;
   private readonly alertRelay: AlertRelay | undefined;
@@ -57,12 +56,7 @@ export class AlerterService implements OnApplicationBootstrap, OnModuleDestroy {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
-    const log: AlerterOptions['log'] = (level, message, error) =>
-      level === 'error'
-        ? this.logger.error({ err: error }, message)
-        : level === 'warn'
-          ? this.logger.warn(error === undefined ? {} : { err: error }, message)
-          : this.logger.log(message);
+    const log = logTo('Alerter');
     const onBatch: AlerterOptions['onBatch'] = ({ events: batch, written }) => {
       events.inc(batch.length);
       for (const { change, alert } of written) {

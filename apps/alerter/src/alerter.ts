@@ -1,13 +1,8 @@
 import type { Rule } from '@cm/escalation';
-import {
-  describeEvent,
-  describeParked,
-  describeSubscriptionFailure,
-  loadCheckpoint,
-  START,
-  startSubscription,
-} from '@cm/event-store';
+import { loadCheckpoint, START, startSubscription, subscriptionLogging } from '@cm/event-store';
 import type { Checkpoint, StoredEvent, Subscription } from '@cm/event-store';
+import type { Log } from '@cm/platform/plumbing';
+import { silentLog } from '@cm/platform/plumbing';
 import type { Pool, PoolClient } from 'pg';
 import { engineSteps, lockAlerts, writeLifecycleSteps } from '@cm/alerts';
 import type { EngineVerdict, LifecycleStep, WrittenChange } from '@cm/alerts';
@@ -27,7 +22,7 @@ export interface AlerterOptions {
   pollIntervalMs?: number;
   /** Wall clock for updatedAt; alert content takes its times from the events. */
   now?: () => Date;
-  log?: (level: 'info' | 'warn' | 'error', message: string, error?: unknown) => void;
+  log?: Log;
   /** Told after each committed-to-be batch (inside the transaction), for metrics. */
   onBatch?: (batch: { events: readonly StoredEvent[]; written: readonly WrittenChange[] }) => void;
 }
@@ -50,7 +45,7 @@ export class Alerter {
     this.name = options.name ?? ALERTER_SUBSCRIPTION;
     this.runner = new AlertEngineRunner(options.pool, this.name, options.rules, {
       snapshotEvery: options.snapshotEvery ?? 50_000,
-      log: (message) => options.log?.('warn', message),
+      log: options.log,
       parkedBy: this.name,
     });
   }
@@ -63,15 +58,7 @@ export class Alerter {
       batchSize: this.options.batchSize ?? 500,
       pollIntervalMs: this.options.pollIntervalMs,
       handle: (events, tx) => this.handle(events, tx),
-      onError: (error, context) =>
-        this.options.log?.('warn', describeSubscriptionFailure(error, context), error),
-      onParked: (parked) => this.options.log?.('error', describeParked(parked), parked.error),
-      onRetried: ({ event, ok, error }) =>
-        this.options.log?.(
-          ok ? 'info' : 'warn',
-          `retry of the parked event at ${describeEvent(event)} ${ok ? 'succeeded' : 'failed'}`,
-          error,
-        ),
+      ...subscriptionLogging(this.options.log ?? silentLog),
     });
   }
 

@@ -52,8 +52,7 @@ export class KafkaAlerter {
           if (!partitions.includes(partition)) this.runners.delete(partition);
         }
       },
-      log: (level, message, extra) =>
-        options.log?.(level === 'debug' ? 'info' : level, message, extra?.err),
+      log: options.log,
     });
   }
 
@@ -92,7 +91,7 @@ export class KafkaAlerter {
         this.options.rules,
         {
           snapshotEvery: this.options.snapshotEvery ?? 50_000,
-          log: (message) => this.options.log?.('warn', message),
+          log: this.options.log,
           parkedBy: this.groupId,
           accepts: (event: StoredEvent) =>
             partitionFor(TOPICS.reports, theatreOf(event), this.partitions) === partition,

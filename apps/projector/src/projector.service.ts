@@ -1,21 +1,14 @@
 import {
   Inject,
   Injectable,
-  Logger,
   OnApplicationBootstrap,
   OnModuleDestroy,
   Optional,
 } from '@nestjs/common';
 import { KAFKA_RUNTIME, ReportConsumer } from '@cm/messaging';
 import type { KafkaRuntime } from '@cm/messaging';
-import { PG_POOL } from '@cm/platform';
-import {
-  describeEvent,
-  describeParked,
-  describeSubscriptionFailure,
-  startSubscription,
-  type Subscription,
-} from '@cm/event-store';
+import { logTo, PG_POOL } from '@cm/platform';
+import { startSubscription, subscriptionLogging, type Subscription } from '@cm/event-store';
 import { PROJECTOR_SUBSCRIPTION, ReadModelWriter } from '@cm/read-models';
 import type { Pool } from 'pg';
 import { ProjectorMetrics } from './projector-metrics';
@@ -37,7 +30,7 @@ const BATCH_SIZE = 1000;
  */
 @Injectable()
 export class ProjectorService implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger('Projector');
+  private readonly log = logTo('Projector');
   private readonly writer = new ReadModelWriter();
   private subscription: Subscription | undefined;
   private consumer: ReportConsumer | undefined;
@@ -66,8 +59,7 @@ export class ProjectorService implements OnApplicationBootstrap, OnModuleDestroy
           await tx.query('SET LOCAL synchronous_commit TO ON');
           this.metrics.eventsProjected.inc(events.length);
         },
-        log: (level, message, extra) =>
-          level === 'error' ? this.logger.error(extra, message) : this.logger.warn(extra, message),
+        log: this.log,
       });
       await this.consumer.start();
       return;
@@ -80,16 +72,7 @@ export class ProjectorService implements OnApplicationBootstrap, OnModuleDestroy
         await this.writer.apply(tx, events);
         this.metrics.eventsProjected.inc(events.length);
       },
-      onError: (error, context) =>
-        this.logger.warn({ err: error }, describeSubscriptionFailure(error, context)),
-      onParked: (parked) => this.logger.error({ err: parked.error }, describeParked(parked)),
-      onRetried: ({ event, ok, error }) =>
-        ok
-          ? this.logger.log(`retry of the parked event at ${describeEvent(event)} succeeded`)
-          : this.logger.warn(
-              { err: error },
-              `retry of the parked event at ${describeEvent(event)} failed`,
-            ),
+      ...subscriptionLogging(this.log),
     });
   }
 

@@ -1,6 +1,6 @@
-import { Global, Logger, Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import type { OnModuleDestroy } from '@nestjs/common';
-import { APP_CONFIG, READINESS_CHECKS } from '@cm/platform';
+import { APP_CONFIG, logTo, READINESS_CHECKS } from '@cm/platform';
 import type { AppConfig, ReadinessCheck } from '@cm/platform';
 import type { MessagingLog } from './kafka-connection';
 import { KafkaRuntime } from './kafka-runtime';
@@ -16,16 +16,8 @@ class KafkaRuntimeCloser implements OnModuleDestroy {
   }
 }
 
-/** kafkajs's logs through Nest's logger (pino in the apps). */
-export function messagingLog(context: string): MessagingLog {
-  const logger = new Logger(context);
-  return (level, message, extra) => {
-    if (level === 'error') logger.error({ ...extra }, message);
-    else if (level === 'warn') logger.warn({ ...extra }, message);
-    else if (level === 'info') logger.log({ ...extra }, message);
-    else logger.debug({ ...extra }, message);
-  };
-}
+/** kafkajs's logs through Nest's logger (pino in the apps): the platform's `logTo`. */
+export const messagingLog: (context: string) => MessagingLog = logTo;
 
 /**
  * Kafka for the services that use it: with KAFKA_BROKERS set, the client and topics are ready

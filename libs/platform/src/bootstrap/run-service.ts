@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino, { type Logger } from 'pino';
 import { AppConfig, ConfigError, configuredRulesDir, loadConfig } from '../config/app-config';
 import { resolveDatabase, ResolvedDatabase } from '../database/database-bootstrap';
-import { isDatabaseUnavailable } from '@cm/event-store';
+import { isDatabaseUnavailable } from '../plumbing';
 import type { SupervisionEvent } from '../database/embedded-postgres';
 import { createHttpApp, HttpAppOptions } from '../http/http-app';
 import { StartupError } from './startup-error';
