@@ -49,6 +49,13 @@ export type {
 } from './subscription';
 export { readEventAt } from './read-all';
 export { subscriptionLogging } from './subscription-logging';
+export { countEventsAfter, LAG_COUNT_CAP, StoreEventSource } from './event-source';
+export type {
+  EventBatch,
+  EventConsumer,
+  EventSource,
+  StoreEventSourceOptions,
+} from './event-source';
 export {
   countParkedEvents,
   describeEvent,
