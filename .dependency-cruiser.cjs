@@ -52,6 +52,17 @@ module.exports = {
       to: { path: `^(apps/|${APP_ALIASES})`, pathNot: '^apps/$1/' },
     },
     {
+      name: 'plumbing-at-the-bottom',
+      severity: 'error',
+      comment:
+        'libs/platform/src/plumbing is what every lib shares (Queryable, transactions, back-off, failure tests, the Log port): it imports nothing of ours outside itself and no framework, so the lowest libs can use it without a cycle through the Nest side of libs/platform.',
+      from: { path: '^libs/platform/src/plumbing/' },
+      to: {
+        path: `^(apps/|libs/(?!platform/src/plumbing/)|${APP_ALIASES}|@cm/)|${FRAMEWORKS}`,
+        pathNot: '(^|/)node_modules/pg/',
+      },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

@@ -21,6 +21,7 @@ const transform = {
 const transformIgnorePatterns = ['/node_modules/(?!(@nestjs|cookie|content-disposition)/)'];
 const moduleNameMapper = {
   '^@cm/test-support$': '<rootDir>/test/support/index.ts',
+  '^@cm/platform/plumbing$': '<rootDir>/libs/platform/src/plumbing/index.ts',
   '^@cm/(ingest|projector|alerter|query)$': '<rootDir>/apps/$1/src/index.ts',
   '^@cm/(.*)$': '<rootDir>/libs/$1/src/index.ts',
 };

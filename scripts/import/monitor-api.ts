@@ -3,6 +3,11 @@
  * Answers the importer cannot go on after (no key, wrong role, a server that keeps failing)
  * are thrown as ImportAbort with a sentence for the person at the terminal.
  */
+import { backoffMs } from '@cm/platform/plumbing';
+
+/** Without Retry-After: 500 ms after the first failure, doubling. */
+const IMPORT_BACKOFF = { initialMs: 500, maxMs: Infinity };
+
 export class ImportAbort extends Error {}
 
 export interface BatchItemResult {
@@ -129,7 +134,9 @@ export class MonitorApi {
       const retryable = response.status === 429 || response.status >= 500;
       if (retryable && attempt < RETRIES) {
         const after = Number(response.headers.get('retry-after'));
-        await sleep(Number.isFinite(after) && after > 0 ? after * 1000 : 250 * 2 ** attempt);
+        await sleep(
+          Number.isFinite(after) && after > 0 ? after * 1000 : backoffMs(attempt, IMPORT_BACKOFF),
+        );
         continue;
       }
       return { status: response.status, json };

@@ -1,13 +1,8 @@
 import type { Rule } from '@cm/escalation';
-import {
-  describeEvent,
-  describeParked,
-  describeSubscriptionFailure,
-  loadCheckpoint,
-  START,
-  startSubscription,
-} from '@cm/event-store';
-import type { Checkpoint, StoredEvent, Subscription } from '@cm/event-store';
+import { TOPICS } from '@cm/contracts';
+import { StoreEventSource } from '@cm/event-store';
+import type { EventBatch, EventSource, StoredEvent } from '@cm/event-store';
+import type { Log } from '@cm/platform';
 import type { Pool, PoolClient } from 'pg';
 import { engineSteps, lockAlerts, writeLifecycleSteps } from '@cm/alerts';
 import type { EngineVerdict, LifecycleStep, WrittenChange } from '@cm/alerts';
@@ -15,13 +10,20 @@ import { AlertEngineRunner } from './engine/alert-engine-runner';
 import type { EngineChanges } from './engine/alert-engine-runner';
 
 export const ALERTER_SUBSCRIPTION = 'alerter';
+/** The consumer group of the distributed mode: the same name as the subscription. */
+export const ALERTER_GROUP = ALERTER_SUBSCRIPTION;
 
 const DEFAULT_BATCH_SIZE = 5_000;
 
 export interface AlerterOptions {
   pool: Pool;
   rules: readonly Rule[];
-  /** The subscription's and the snapshot's name (default `alerter`). */
+  /**
+   * Where the events come from (the app's provider chooses the mode). Default: the store
+   * subscription `name`, `batchSize` and `pollIntervalMs` describe.
+   */
+  source?: EventSource;
+  /** The default source's subscription and snapshot name (default `alerter`). */
   name?: string;
   /**
    * Most events handled in one transaction (default 5,000). Live, a batch is what arrived since
@@ -29,86 +31,103 @@ export interface AlerterOptions {
    * batch is written and journaled once (its last state), so larger batches catch up faster.
    */
   batchSize?: number;
+  pollIntervalMs?: number;
   /** Events between engine snapshots (default 50,000: a snapshot rewrites every theatre touched). */
   snapshotEvery?: number;
-  pollIntervalMs?: number;
   /** Wall clock for updatedAt; alert content takes its times from the events. */
   now?: () => Date;
-  log?: (level: 'info' | 'warn' | 'error', message: string, error?: unknown) => void;
+  log?: Log;
   /** Told after each committed-to-be batch (inside the transaction), for metrics. */
   onBatch?: (batch: { events: readonly StoredEvent[]; written: readonly WrittenChange[] }) => void;
 }
 
 /**
- * Events -> rule engine -> alerts. A store subscription feeds each batch to the engine and
- * writes what changed (alerts, journal, open counts, sometimes an engine snapshot) in the
- * batch's transaction, with the checkpoint. The engine's memory must match the checkpoint:
- * before each batch the stored checkpoint is compared with the engine's, and on any mismatch
- * (a batch rolled back after the engine applied it, another process took over meanwhile, a
- * rebuild reset the checkpoint) the engine is restored from the stored snapshot and the events
- * up to the checkpoint. So a restart or a retry neither repeats nor misses an alert.
+ * Events -> rule engine -> alerts. An event source feeds each batch to an engine and the
+ * alerter writes what changed (alerts, journal, open counts, sometimes an engine snapshot) in
+ * the batch's transaction, with the source's progress. The engine's memory must match that
+ * progress: before each batch the batch's stored progress is compared with the engine's, and
+ * on any mismatch (a batch rolled back after the engine applied it, another process took over
+ * meanwhile, a rebuild reset the checkpoint) the engine is restored from the stored snapshot
+ * and the events up to the progress. So a restart or a retry neither repeats nor misses an
+ * alert.
+ *
+ * A store subscription feeds one engine. A Kafka consumer group feeds each partition this
+ * member holds: a partition holds whole theatres (the key), and theatres are independent in
+ * the rule engine, so each gets an engine of its own, restored from that partition's snapshot
+ * and the store's events of its theatres. When a partition goes to another member its engine
+ * is dropped. Alert ids are deterministic, so a member taking over raises nothing twice.
  */
 export class Alerter {
-  private readonly name: string;
-  private readonly runner: AlertEngineRunner;
-  private subscription: Subscription | undefined;
+  private readonly source: EventSource;
+  /** One engine per part of the stream: null (the whole store) or a Kafka partition. */
+  private readonly runners = new Map<number | null, AlertEngineRunner>();
 
   constructor(private readonly options: AlerterOptions) {
-    this.name = options.name ?? ALERTER_SUBSCRIPTION;
-    this.runner = new AlertEngineRunner(options.pool, this.name, options.rules, {
-      snapshotEvery: options.snapshotEvery ?? 50_000,
-      log: (message) => options.log?.('warn', message),
-      parkedBy: this.name,
-    });
+    this.source =
+      options.source ??
+      new StoreEventSource({
+        pool: options.pool,
+        name: options.name ?? ALERTER_SUBSCRIPTION,
+        batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+        pollIntervalMs: options.pollIntervalMs,
+        log: options.log,
+      });
   }
 
   async start(): Promise<void> {
-    if (this.subscription) return;
-    this.subscription = await startSubscription({
-      pool: this.options.pool,
-      name: this.name,
-      batchSize: this.options.batchSize ?? DEFAULT_BATCH_SIZE,
-      pollIntervalMs: this.options.pollIntervalMs,
-      handle: (events, tx) => this.handle(events, tx),
-      onError: (error, context) =>
-        this.options.log?.('warn', describeSubscriptionFailure(error, context), error),
-      onParked: (parked) => this.options.log?.('error', describeParked(parked), parked.error),
-      onRetried: ({ event, ok, error }) =>
-        this.options.log?.(
-          ok ? 'info' : 'warn',
-          `retry of the parked event at ${describeEvent(event)} ${ok ? 'succeeded' : 'failed'}`,
-          error,
-        ),
+    await this.source.start({
+      handle: (batch) => this.handle(batch),
+      onAssigned: (partitions) => {
+        // Engines of partitions another member now holds would go stale: forget them.
+        for (const partition of [...this.runners.keys()]) {
+          if (partition !== null && !partitions.includes(partition)) this.runners.delete(partition);
+        }
+      },
     });
   }
 
   async stop(): Promise<void> {
-    const subscription = this.subscription;
-    this.subscription = undefined;
-    await subscription?.stop();
+    await this.source.stop();
   }
 
   /** Resolves once the events up to `position` (default: all committed) are handled. */
   async waitUntilCaughtUp(position?: number, timeoutMs?: number): Promise<void> {
-    if (!this.subscription) throw new Error('the alerter is not running');
-    await this.subscription.waitUntilCaughtUp(position, timeoutMs);
+    await this.source.waitUntilCaughtUp(position, timeoutMs);
   }
 
-  /** The checkpoint this process last committed or read (START before it started). */
-  checkpoint(): Checkpoint {
-    return this.subscription?.checkpoint() ?? START;
-  }
-
-  private async handle(events: StoredEvent[], tx: PoolClient): Promise<void> {
-    const from = await loadCheckpoint(tx, this.name);
-    if (!this.runner.isAt(from)) {
-      const { replayed, fromSnapshot } = await this.runner.restoreTo(from);
+  private async handle({ partition, events, progress, tx }: EventBatch): Promise<void> {
+    const runner = this.runnerFor(partition);
+    if (!runner.isAt(progress)) {
+      const { replayed, fromSnapshot } = await runner.restoreTo(progress);
       this.options.log?.(
         'info',
-        `engine restored to position ${from.position} (${fromSnapshot ? 'snapshot and ' : ''}${replayed} events replayed)`,
+        `${partition === null ? 'engine' : `engine of partition ${partition}`} restored to ` +
+          `position ${progress.position} (${fromSnapshot ? 'snapshot and ' : ''}${replayed} events replayed)`,
       );
     }
-    await recordEngineBatch(tx, this.runner, events, this.options);
+    await recordEngineBatch(tx, runner, events, this.options);
+  }
+
+  private runnerFor(partition: number | null): AlertEngineRunner {
+    let runner = this.runners.get(partition);
+    if (!runner) {
+      const name = this.source.name;
+      runner = new AlertEngineRunner(
+        this.options.pool,
+        partition === null ? name : `${name}:kafka:${TOPICS.reports}:${partition}`,
+        this.options.rules,
+        {
+          snapshotEvery: this.options.snapshotEvery ?? 50_000,
+          log: this.options.log,
+          parkedBy: name,
+          ...(partition === null
+            ? {}
+            : { accepts: (event: StoredEvent) => this.source.partitionOf(event) === partition }),
+        },
+      );
+      this.runners.set(partition, runner);
+    }
+    return runner;
   }
 }
 

@@ -3,5 +3,6 @@
 // @cm/alerts.
 export { AlerterModule } from './alerter.module';
 export { AlerterService } from './alerter.service';
-export { Alerter, ALERTER_SUBSCRIPTION } from './alerter';
+export { Alerter, ALERTER_GROUP, ALERTER_SUBSCRIPTION } from './alerter';
+export { ALERTER_EVENTS } from './alerter-events.provider';
 export type { AlerterOptions } from './alerter';

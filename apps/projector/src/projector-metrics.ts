@@ -19,7 +19,7 @@ export class ProjectorMetrics {
     const measure = (): Promise<number | undefined> => this.measureLag();
     this.lag = new Gauge({
       name: 'cm_projector_lag_positions',
-      help: "Positions between the event store's head and the projector's checkpoint",
+      help: 'Events stored after the projector checkpoint in read order, up to 1,000,000 (distributed: positions behind the group)',
       registers: [metrics.registry],
       async collect() {
         const lag = await measure();

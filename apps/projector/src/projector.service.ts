@@ -1,127 +1,48 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  OnModuleDestroy,
-  Optional,
-} from '@nestjs/common';
-import { TOPICS } from '@cm/contracts';
-import { KAFKA_RUNTIME, ReportConsumer } from '@cm/messaging';
-import type { KafkaRuntime } from '@cm/messaging';
-import { PG_POOL } from '@cm/platform';
-import {
-  describeEvent,
-  describeParked,
-  describeSubscriptionFailure,
-  startSubscription,
-  type Subscription,
-} from '@cm/event-store';
-import { PROJECTOR_SUBSCRIPTION, ReadModelWriter } from '@cm/read-models';
-import type { Pool } from 'pg';
+import { Inject, Injectable } from '@nestjs/common';
+import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { StoreEventSource } from '@cm/event-store';
+import type { EventBatch, EventSource, Subscription } from '@cm/event-store';
+import { ReadModelWriter } from '@cm/read-models';
+import { PROJECTOR_EVENTS } from './projector-events.provider';
 import { ProjectorMetrics } from './projector-metrics';
-import { groupLag } from '@cm/messaging';
-import { PROJECTOR_GROUP, waitForNoRebuild } from './rebuild-lock';
+import { PROJECTOR_GROUP } from './rebuild-lock';
 
 export { PROJECTOR_GROUP };
 
-/** Events per batch: big enough to amortise the writer's statements, small enough to stay live. */
-const BATCH_SIZE = 1000;
-
 /**
  * Runs the projector from application bootstrap to shutdown: each batch of events is written to
- * the read models in the transaction that records how far it got. In the embedded mode that is
- * the `projector` store subscription and its checkpoint; with KAFKA_BROKERS set, a member of
- * consumer group `projector` on conflict.reports.v1 and its per-partition progress. A partition
- * holds whole theatres, and every read-model row belongs to one theatre, so partitions project
- * independently of each other.
+ * the read models in the transaction that records how far it got. The events come from
+ * PROJECTOR_EVENTS: the `projector` store subscription and its checkpoint, or with
+ * KAFKA_BROKERS set a member of consumer group `projector` and its per-partition progress. A
+ * partition holds whole theatres, and every read-model row belongs to one theatre, so
+ * partitions project independently of each other.
  */
 @Injectable()
 export class ProjectorService implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger('Projector');
   private readonly writer = new ReadModelWriter();
-  private subscription: Subscription | undefined;
-  private consumer: ReportConsumer | undefined;
-  private unwatch: (() => void) | undefined;
 
   constructor(
-    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(PROJECTOR_EVENTS) private readonly source: EventSource,
     private readonly metrics: ProjectorMetrics,
-    @Optional() @Inject(KAFKA_RUNTIME) private readonly runtime: KafkaRuntime | null = null,
   ) {
-    metrics.measureLagWith(() => this.lag());
+    metrics.measureLagWith(() => source.lag());
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    if (this.runtime) {
-      this.consumer = new ReportConsumer({
-        kafka: this.runtime.kafka,
-        pool: this.pool,
-        groupId: PROJECTOR_GROUP,
-        partitions: this.runtime.partitions(TOPICS.reports),
-        chunkSize: BATCH_SIZE,
-        beforeBatch: (tx) => waitForNoRebuild(tx),
-        handle: async ({ events, tx }) => {
-          await this.writer.apply(tx, events);
-          // The writer commits asynchronously, which is safe when the checkpoint lives only
-          // in this database. Here Kafka's offset is committed once the commit returns: a
-          // commit lost in a PostgreSQL crash would then never be redelivered. Wait for it.
-          await tx.query('SET LOCAL synchronous_commit TO ON');
-          this.metrics.eventsProjected.inc(events.length);
-        },
-        log: (level, message, extra) =>
-          level === 'error' ? this.logger.error(extra, message) : this.logger.warn(extra, message),
-      });
-      await this.consumer.start();
-      // Readiness (crashed, partition stuck) and the per-partition lag gauges.
-      this.unwatch = this.runtime.consumers.watch(this.consumer);
-      return;
-    }
-    this.subscription = await startSubscription({
-      pool: this.pool,
-      name: PROJECTOR_SUBSCRIPTION,
-      batchSize: BATCH_SIZE,
-      handle: async (events, tx) => {
-        await this.writer.apply(tx, events);
-        this.metrics.eventsProjected.inc(events.length);
-      },
-      onError: (error, context) =>
-        this.logger.warn({ err: error }, describeSubscriptionFailure(error, context)),
-      onParked: (parked) => this.logger.error({ err: parked.error }, describeParked(parked)),
-      onRetried: ({ event, ok, error }) =>
-        ok
-          ? this.logger.log(`retry of the parked event at ${describeEvent(event)} succeeded`)
-          : this.logger.warn(
-              { err: error },
-              `retry of the parked event at ${describeEvent(event)} failed`,
-            ),
-    });
+    await this.source.start({ handle: (batch) => this.project(batch) });
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.unwatch?.();
-    await this.consumer?.stop();
-    this.consumer = undefined;
-    await this.subscription?.stop();
-    this.subscription = undefined;
+    await this.source.stop();
   }
 
-  /** The subscription in this process, for tests that wait until it caught up. */
+  /** The store subscription in this process (embedded mode), for tests that wait on it. */
   current(): Subscription | undefined {
-    return this.subscription;
+    return this.source instanceof StoreEventSource ? this.source.current() : undefined;
   }
 
-  /** From the stored checkpoint: right also while another process holds the subscription. */
-  private async lag(): Promise<number> {
-    if (this.runtime) {
-      const partitions = this.runtime.partitions(TOPICS.reports);
-      return groupLag(this.pool, PROJECTOR_GROUP, TOPICS.reports, partitions);
-    }
-    const { rows } = await this.pool.query<{ lag: string }>(
-      `SELECT greatest(0, coalesce((SELECT max(position) FROM events), 0)
-         - coalesce((SELECT position FROM subscription_checkpoints WHERE name = $1), 0))::text AS lag`,
-      [PROJECTOR_SUBSCRIPTION],
-    );
-    return Number(rows[0].lag);
+  private async project({ events, tx }: EventBatch): Promise<void> {
+    await this.writer.apply(tx, events);
+    this.metrics.eventsProjected.inc(events.length);
   }
 }

@@ -48,15 +48,20 @@ export type {
   SubscriptionOptions,
 } from './subscription';
 export { readEventAt } from './read-all';
+export { subscriptionLogging } from './subscription-logging';
+export { countEventsAfter, LAG_COUNT_CAP, StoreEventSource } from './event-source';
+export type {
+  EventBatch,
+  EventConsumer,
+  EventSource,
+  StoreEventSourceOptions,
+} from './event-source';
 export {
-  TransientError,
   countParkedEvents,
   describeEvent,
   discardParkedEvent,
   findParkedEvent,
   handleOrPark,
-  isConnectionError,
-  isTransientFailure,
   listParkedEvents,
   recordParkedEvent,
   requestParkedRetry,
@@ -72,4 +77,13 @@ export type {
   ParkedEvent,
   ParkingRecord,
 } from './parking';
-export { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './database-errors';
+// The outage and transient-failure tests live in the platform's plumbing; re-exported here
+// because every subscriber of the store needs them beside handleOrPark.
+export {
+  DATABASE_RETRY_AFTER_SECONDS,
+  isConnectionError,
+  isDatabaseUnavailable,
+  isTransientFailure,
+  TransientError,
+} from '@cm/platform/plumbing';
+export type { Queryable } from '@cm/platform/plumbing';

@@ -7,8 +7,8 @@ import {
   discardParkedEvent,
   listParkedEvents,
   requestParkedRetry,
-  TransientError,
 } from './parking';
+import { TransientError } from '@cm/platform/plumbing';
 import { PostgresEventStore } from './postgres-event-store';
 import {
   loadCheckpoint,

@@ -1,4 +1,5 @@
-import { handleOrPark, isTransientFailure, TransientError } from './parking';
+import { isTransientFailure, TransientError } from '@cm/platform/plumbing';
+import { handleOrPark } from './parking';
 
 describe('handleOrPark', () => {
   /** Runs the policy over items 1..n with a handler that fails on any part holding `bad`. */

@@ -1,9 +1,7 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Queryable } from '@cm/platform/plumbing';
 import type { Checkpoint } from './checkpoint';
 import type { StoredEvent } from './event-store.types';
 import { READ_ALL } from './event-store.sql';
-
-export type Queryable = Pick<Pool | PoolClient, 'query'>;
 
 export interface EventRow {
   position: string;

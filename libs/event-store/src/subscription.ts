@@ -8,7 +8,6 @@ import {
   describeEvent,
   handleOrPark,
   summarizeFailure,
-  isTransientFailure,
   recordParkedEvent,
   retryRequests,
   settleRetryFailed,
@@ -16,7 +15,9 @@ import {
   type HandlingFailure,
 } from './parking';
 import { checkpointAtPosition } from './postgres-event-store';
-import { readAllAfter, readEventAt, type Queryable, type ReadAllPage } from './read-all';
+import { readAllAfter, readEventAt, type ReadAllPage } from './read-all';
+import { backoffMs, inTransaction, isTransientFailure } from '@cm/platform/plumbing';
+import type { Backoff, Queryable } from '@cm/platform/plumbing';
 
 export interface SubscriptionOptions {
   pool: Pool;
@@ -199,8 +200,7 @@ class SettleAbortedError extends Error {
 
 class PostgresSubscription implements Subscription {
   private readonly pollIntervalMs: number;
-  private readonly retryInitialMs: number;
-  private readonly retryMaxMs: number;
+  private readonly retry: Backoff;
   private readonly onError: (error: unknown, context?: SubscriptionFailureContext) => void;
   private readonly maxTries: number;
   private lastRetryCheck = 0;
@@ -223,8 +223,10 @@ class PostgresSubscription implements Subscription {
     private readonly batchSize: number,
   ) {
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
-    this.retryInitialMs = options.retry?.initialMs ?? 100;
-    this.retryMaxMs = options.retry?.maxMs ?? 10_000;
+    this.retry = {
+      initialMs: options.retry?.initialMs ?? 100,
+      maxMs: options.retry?.maxMs ?? 10_000,
+    };
     this.maxTries = options.maxTries ?? 3;
     const report =
       options.onError ??
@@ -326,10 +328,7 @@ class PostgresSubscription implements Subscription {
           caught instanceof StepFailure ? caught : { error: caught, context: undefined };
         this.onError(error, context);
         failures++;
-        await this.sleep(
-          Math.min(this.retryInitialMs * 2 ** (failures - 1), this.retryMaxMs),
-          false,
-        );
+        await this.sleep(backoffMs(failures, this.retry), false);
         continue;
       }
       if (outcome === 'more') continue;
@@ -357,32 +356,31 @@ class PostgresSubscription implements Subscription {
     const client = await this.connection();
     if (!client) return 'standby';
     this.woken = false;
-    await client.query('BEGIN');
     let from: Checkpoint | undefined;
     let page: ReadAllPage | undefined;
     let handling = false;
     try {
-      from = await loadCheckpoint(client, this.options.name);
-      page = await this.readPage(client, from);
-      if (page.events.length === 0) {
-        await client.query('COMMIT');
-        this.advance(from);
-        return page.heldBack ? 'held-back' : 'idle';
-      }
-      if (page.events.length === this.batchSize) this.readAheadAfter(page.checkpoint);
-      handling = true;
-      await this.options.handle(page.events, client);
-      handling = false;
-      await this.advanceStored(client, from, page.checkpoint);
-      await client.query('COMMIT');
-      this.advance(page.checkpoint);
-      if (page.events.length === this.batchSize) return 'more';
-      return page.heldBack ? 'held-back' : 'idle';
+      const { reached, read } = await inTransaction(
+        client,
+        async () => {
+          const after = (from = await loadCheckpoint(client, this.options.name));
+          const read = (page = await this.readPage(client, after));
+          if (read.events.length === 0) return { reached: after, read };
+          if (read.events.length === this.batchSize) this.readAheadAfter(read.checkpoint);
+          handling = true;
+          await this.options.handle(read.events, client);
+          handling = false;
+          await this.advanceStored(client, after, read.checkpoint);
+          return { reached: read.checkpoint, read };
+        },
+        // The next step takes a fresh connection.
+        { onBroken: this.markClientBroken },
+      );
+      this.advance(reached);
+      if (read.events.length === this.batchSize) return 'more';
+      return read.heldBack ? 'held-back' : 'idle';
     } catch (error) {
       this.nextPage = null;
-      await client.query('ROLLBACK').catch(() => {
-        this.clientBroken = true; // the next step takes a fresh connection
-      });
       const transient = !handling || isTransientFailure(error) || this.clientBroken;
       if (transient || !from || !page) {
         throw new StepFailure(error, {
@@ -397,6 +395,10 @@ class PostgresSubscription implements Subscription {
       return 'more';
     }
   }
+
+  private readonly markClientBroken = (): void => {
+    this.clientBroken = true;
+  };
 
   /** Moves the stored checkpoint from `from` to `to`, or throws when something else moved it. */
   private async advanceStored(client: PoolClient, from: Checkpoint, to: Checkpoint): Promise<void> {
@@ -424,29 +426,27 @@ class PostgresSubscription implements Subscription {
     firstFailure: unknown,
   ): Promise<void> {
     let at = from;
-    const inTransaction = async (work: () => Promise<Checkpoint>): Promise<void> => {
+    const inPartTransaction = async (work: () => Promise<Checkpoint>): Promise<void> => {
       if (this.stopping || this.clientBroken || this.client !== client) {
         throw new SettleAbortedError(`subscription ${this.options.name} stopped settling a batch`);
       }
-      await client.query('BEGIN');
-      try {
-        const stored = await loadCheckpoint(client, this.options.name);
-        if (compareCheckpoints(stored, at) !== 0) {
-          throw new CheckpointMovedError(
-            `The checkpoint of ${this.options.name} moved during a batch; retrying`,
-          );
-        }
-        const to = await work();
-        await this.advanceStored(client, at, to);
-        await client.query('COMMIT');
-        at = to;
-        this.advance(to);
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {
-          this.clientBroken = true;
-        });
-        throw error;
-      }
+      const to = await inTransaction(
+        client,
+        async () => {
+          const stored = await loadCheckpoint(client, this.options.name);
+          if (compareCheckpoints(stored, at) !== 0) {
+            throw new CheckpointMovedError(
+              `The checkpoint of ${this.options.name} moved during a batch; retrying`,
+            );
+          }
+          const next = await work();
+          await this.advanceStored(client, at, next);
+          return next;
+        },
+        { onBroken: this.markClientBroken },
+      );
+      at = to;
+      this.advance(to);
     };
     await handleOrPark(events, {
       maxTries: this.maxTries,
@@ -456,21 +456,18 @@ class PostgresSubscription implements Subscription {
         error instanceof SettleAbortedError ||
         this.clientBroken,
       pause: async (attempt) => {
-        await this.sleep(
-          Math.min(this.retryInitialMs * 2 ** (attempt - 1), this.retryMaxMs),
-          false,
-        );
+        await this.sleep(backoffMs(attempt, this.retry), false);
         if (this.stopping) {
           throw new SettleAbortedError(`subscription ${this.options.name} is stopping`);
         }
       },
       handle: (part) =>
-        inTransaction(async () => {
+        inPartTransaction(async () => {
           await this.options.handle(part, client);
           return checkpointOf(part[part.length - 1]);
         }),
       park: (event, failure) =>
-        inTransaction(async () => {
+        inPartTransaction(async () => {
           await recordParkedEvent(client, {
             subscriber: this.options.name,
             event,
@@ -526,15 +523,16 @@ class PostgresSubscription implements Subscription {
         );
         continue;
       }
-      await client.query('BEGIN');
       try {
-        await this.options.handle([event], client);
-        await settleRetrySucceeded(client, this.options.name, request.position);
-        await client.query('COMMIT');
+        await inTransaction(
+          client,
+          async () => {
+            await this.options.handle([event], client);
+            await settleRetrySucceeded(client, this.options.name, request.position);
+          },
+          { onBroken: this.markClientBroken },
+        );
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => {
-          this.clientBroken = true;
-        });
         if (this.clientBroken) throw error;
         await settleRetryFailed(client, this.options.name, request.position, error);
         this.notifyRetried({ event, ok: false, error });

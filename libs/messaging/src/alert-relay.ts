@@ -13,6 +13,8 @@ import {
 } from '@cm/event-store';
 import type { StoredEvent } from '@cm/event-store';
 import type { KafkaCompression } from '@cm/platform';
+import { backoffMs, inTransaction } from '@cm/platform/plumbing';
+import type { Backoff } from '@cm/platform/plumbing';
 import type { Kafka } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import { compressionType, DEFAULT_KAFKA_COMPRESSION } from './codecs';
@@ -23,6 +25,8 @@ import { publishFailure } from './publish-failure';
 import { RenewableProducer } from './renewable-producer';
 
 export const ALERT_RELAY_NAME = 'alerts';
+/** Waits between failed tries: 100 ms doubling up to 10 s. */
+const RELAY_BACKOFF: Backoff = { initialMs: 100, maxMs: 10_000 };
 /** The alert relay's name among parked events' subscribers. */
 export const ALERT_RELAY_SUBSCRIBER = 'alert-relay';
 
@@ -150,7 +154,7 @@ export class AlertRelay {
         failures++;
         this.options.log?.('error', 'alert relay: publishing failed; retrying', { err: error });
         this.dropClient();
-        await this.sleep(Math.min(100 * 2 ** (failures - 1), 10_000), false);
+        await this.sleep(backoffMs(failures, RELAY_BACKOFF), false);
         continue;
       }
       if (outcome === 'more') continue;
@@ -176,7 +180,7 @@ export class AlertRelay {
       maxTries: this.options.maxTries ?? 3,
       isFatal: (error) => error instanceof RelayStoppedError || error instanceof RelayMovedError,
       pause: async (attempt) => {
-        await this.sleep(Math.min(100 * 2 ** (attempt - 1), 10_000), false);
+        await this.sleep(backoffMs(attempt, RELAY_BACKOFF), false);
         if (this.stopping) throw new RelayStoppedError('the alert relay is stopping');
       },
       handle: async (part) => {
@@ -189,21 +193,20 @@ export class AlertRelay {
       },
       park: async (row, failure) => {
         const seq = row.seq;
-        await client.query('BEGIN');
-        try {
-          await recordParkedEvent(client, {
-            subscriber: this.subscriber,
-            event: journalEntryAsEvent(row),
-            error: failure.error,
-            attempts: failure.attempts,
-            firstFailedAt: failure.firstFailedAt,
-          });
-          await this.moveSeq(client, after, seq);
-          await client.query('COMMIT');
-        } catch (error) {
-          await client.query('ROLLBACK').catch(() => this.dropClient());
-          throw error;
-        }
+        await inTransaction(
+          client,
+          async () => {
+            await recordParkedEvent(client, {
+              subscriber: this.subscriber,
+              event: journalEntryAsEvent(row),
+              error: failure.error,
+              attempts: failure.attempts,
+              firstFailedAt: failure.firstFailedAt,
+            });
+            await this.moveSeq(client, after, seq);
+          },
+          { onBroken: () => this.dropClient() },
+        );
         after = seq;
         this.markPublished(seq);
         this.options.log?.(

@@ -1,18 +1,12 @@
 import { compareCheckpoints, START } from '@cm/event-store';
 import type { Checkpoint } from '@cm/event-store';
 import { DEFAULT_KAFKA_STUCK_AFTER_MS } from '@cm/platform';
+import type { Queryable } from '@cm/platform/plumbing';
 import type { Admin } from 'kafkajs';
 import { ALL_PARTITIONS } from './consumer-progress';
 import { partitionFor } from './kafka-connection';
 import type { ReportConsumer } from './report-consumer';
 import { THEATRE_SQL } from './store-check';
-
-interface Queryable {
-  query<R extends object = Record<string, unknown>>(
-    text: string,
-    values?: unknown[],
-  ): Promise<{ rows: R[]; rowCount: number | null }>;
-}
 
 /** Stored events looked at past the least advanced partition, at most (a scrape stays cheap). */
 export const LAG_SCAN_LIMIT = 1_000_000;

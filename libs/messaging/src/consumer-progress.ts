@@ -1,12 +1,6 @@
 import { compareCheckpoints, START } from '@cm/event-store';
 import type { Checkpoint } from '@cm/event-store';
-
-interface Queryable {
-  query<R extends object = Record<string, unknown>>(
-    text: string,
-    values?: unknown[],
-  ): Promise<{ rows: R[]; rowCount: number | null }>;
-}
+import type { Queryable } from '@cm/platform/plumbing';
 
 /** The group-wide floor row: every partition of the group has handled at least this. */
 export const ALL_PARTITIONS = -1;

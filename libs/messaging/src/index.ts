@@ -16,6 +16,8 @@ export {
   raiseGroupFloor,
 } from './consumer-progress';
 export { createKafka, partitionFor } from './kafka-connection';
+export { chooseEventSource, KafkaEventSource } from './kafka-event-source';
+export type { EventSourceChoice, KafkaEventSourceOptions } from './kafka-event-source';
 export type { KafkaConnectionOptions, MessagingLog } from './kafka-connection';
 export { compressionType, registerCompressionCodecs } from './codecs';
 export { KafkaRuntime } from './kafka-runtime';

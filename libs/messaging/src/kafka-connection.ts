@@ -1,12 +1,10 @@
+import type { Log } from '@cm/platform/plumbing';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import type { LogEntry, Message, PartitionMetadata } from 'kafkajs';
 import { registerCompressionCodecs } from './codecs';
 
-export type MessagingLog = (
-  level: 'debug' | 'info' | 'warn' | 'error',
-  message: string,
-  extra?: Record<string, unknown>,
-) => void;
+/** The platform's one logging port, under the name messaging has used. */
+export type MessagingLog = Log;
 
 export interface KafkaConnectionOptions {
   brokers: readonly string[];

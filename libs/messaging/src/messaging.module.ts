@@ -1,6 +1,6 @@
 import { Global, Logger, Module } from '@nestjs/common';
 import type { OnModuleDestroy } from '@nestjs/common';
-import { APP_CONFIG, Metrics, PG_POOL, READINESS_CHECKS } from '@cm/platform';
+import { APP_CONFIG, logTo, Metrics, PG_POOL, READINESS_CHECKS } from '@cm/platform';
 import type { AppConfig, ReadinessCheck } from '@cm/platform';
 import type { Pool } from 'pg';
 import { Gauge } from 'prom-client';
@@ -92,16 +92,8 @@ export class KafkaConsumerGauges {
   }
 }
 
-/** kafkajs's logs through Nest's logger (pino in the apps). */
-export function messagingLog(context: string): MessagingLog {
-  const logger = new Logger(context);
-  return (level, message, extra) => {
-    if (level === 'error') logger.error({ ...extra }, message);
-    else if (level === 'warn') logger.warn({ ...extra }, message);
-    else if (level === 'info') logger.log({ ...extra }, message);
-    else logger.debug({ ...extra }, message);
-  };
-}
+/** kafkajs's logs through Nest's logger (pino in the apps): the platform's `logTo`. */
+export const messagingLog: (context: string) => MessagingLog = logTo;
 
 /**
  * Kafka for the services that use it: with KAFKA_BROKERS set, the client and topics are ready

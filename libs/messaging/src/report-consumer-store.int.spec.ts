@@ -3,7 +3,7 @@ import type { Checkpoint, StoredEvent } from '@cm/event-store';
 import { aCasualtyReport } from '../../contracts/src/testing';
 import type { Message } from 'kafkajs';
 import { checkpointOfEvent, encodeReportMessage, STORE_TRANSACTION_HEADER } from './report-message';
-import { eventually, headersOf, MessagingHarness, THEATRES } from './test-fixtures.spec';
+import { eventually, headersOf, MessagingHarness, THEATRES } from './test-fixtures';
 
 jest.setTimeout(180_000);
 

@@ -1,14 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { compareCheckpoints } from '@cm/event-store';
 import type { Checkpoint, StoredEvent } from '@cm/event-store';
+import type { Queryable } from '@cm/platform/plumbing';
 import { checkpointOfEvent } from './report-message';
-
-interface Queryable {
-  query<R extends object = Record<string, unknown>>(
-    text: string,
-    values?: unknown[],
-  ): Promise<{ rows: R[]; rowCount: number | null }>;
-}
 
 /**
  * A message whose claims (store-transaction-id and position headers, event id, type, stream,

@@ -9,7 +9,7 @@ import {
 } from '@cm/event-store';
 import type { Checkpoint, StoredEvent } from '@cm/event-store';
 import type { Pool } from 'pg';
-import type { Queryable } from '@cm/alerts';
+import type { Log, Queryable } from '@cm/platform';
 import { readSnapshot, writeSnapshot, writeSnapshotTheatres } from './engine-snapshot-store';
 import { WrittenEvidence } from './written-evidence';
 
@@ -51,7 +51,7 @@ export class AlertEngineRunner {
     private readonly options: {
       snapshotEvery: number;
       engine?: EngineOptions;
-      log?: (message: string) => void;
+      log?: Log;
       /**
        * The events this engine follows, when it sees only part of the store (a Kafka
        * partition's theatres): a replay skips the others.
@@ -89,7 +89,10 @@ export class AlertEngineRunner {
         this.rewriteAll = false;
       } catch (error) {
         if (!(error instanceof SnapshotMismatchError)) throw error;
-        this.options.log?.(`engine snapshot not used (${error.message}); replaying from the start`);
+        this.options.log?.(
+          'warn',
+          `engine snapshot not used (${error.message}); replaying from the start`,
+        );
       }
     }
     const store = new PostgresEventStore(this.pool);
@@ -112,6 +115,7 @@ export class AlertEngineRunner {
           this.engine.apply(event);
         } catch (error) {
           this.options.log?.(
+            'warn',
             `replay left out the event at ${describeEvent(event)}: ${summarizeFailure(error).message}`,
           );
           continue;

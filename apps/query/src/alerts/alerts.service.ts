@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { alertView, findAlert, listAlerts, recordUserAction } from '@cm/alerts';
 import type { AlertView, UserAction } from '@cm/alerts';
 import { isStorableText, parseStorableDateTime, STORABLE_TEXT_MESSAGE } from '@cm/contracts';
-import { CLOCK, PG_POOL, ProblemError } from '@cm/platform';
+import { CLOCK, PG_POOL, ProblemError, withTransaction } from '@cm/platform';
 import type { Clock, FieldProblem } from '@cm/platform';
 import { KeysetCursor } from '../http/keyset-cursor';
 import type { AlertListQueryDto } from './alert-query.dto';
@@ -74,9 +74,7 @@ export class AlertsService {
   ): Promise<AlertView> {
     const note = readNote(body);
     if (!UUID.test(alertId)) throw notFound(alertId);
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return withTransaction(this.pool, async (client) => {
       const now = this.clock.now().toISOString();
       const outcome = await recordUserAction(client, alertId, action, note, now, recordedBy);
       if (!outcome) throw notFound(alertId);
@@ -87,14 +85,8 @@ export class AlertsService {
             'Allowed: open -> acknowledged, open or acknowledged -> resolved.',
         );
       }
-      await client.query('COMMIT');
       return alertView(outcome.step.alert);
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 }
 

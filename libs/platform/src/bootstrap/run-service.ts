@@ -4,7 +4,7 @@ import pino, { type Logger } from 'pino';
 import { terminalLogDestination } from './terminal-logs';
 import { AppConfig, ConfigError, configuredRulesDir, loadConfig } from '../config/app-config';
 import { resolveDatabase, ResolvedDatabase } from '../database/database-bootstrap';
-import { isDatabaseUnavailable } from '@cm/event-store';
+import { isDatabaseUnavailable } from '../plumbing';
 import type { SupervisionEvent } from '../database/embedded-postgres';
 import { createHttpApp, HttpAppOptions } from '../http/http-app';
 import { StartupError } from './startup-error';

@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import type { AppConfig } from '../config/app-config';
 import { StartupError } from '../bootstrap/startup-error';
 import { lockDataDir } from './data-dir-lock';
-import { isDatabaseUnavailable } from '@cm/event-store';
+import { isDatabaseUnavailable } from '../plumbing';
 import { startEmbeddedPostgres, type SupervisionEvent } from './embedded-postgres';
 import { runMigrations } from './migrate';
 

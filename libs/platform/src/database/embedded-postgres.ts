@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
+import { backoffMs } from '../plumbing';
 
 export interface EmbeddedDatabase {
   /** Connection string for the `postgres` database of the embedded cluster. */
@@ -120,13 +121,12 @@ export async function startEmbeddedPostgres(
   const restart = async (): Promise<void> => {
     const supervise = options.supervise!;
     const attempts = supervise.restartAttempts ?? 6;
-    let delay = supervise.initialDelayMs ?? 1000;
+    const backoff = { initialMs: supervise.initialDelayMs ?? 1000, maxMs: Infinity };
     let reason = '';
     for (let attempt = 1; attempt <= attempts; attempt++) {
       // Backends of the dead postmaster leave its shared memory as they notice; PostgreSQL
       // refuses to start while any is still attached, so the first try waits a little.
-      await new Promise((resolveDelay) => setTimeout(resolveDelay, delay));
-      delay *= 2;
+      await new Promise((resolveDelay) => setTimeout(resolveDelay, backoffMs(attempt, backoff)));
       if (stopped) return;
       try {
         await startCluster(cluster);

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BODY_LIMIT_BYTES, MAX_HEADER_BYTES, MAX_PARAM_LENGTH } from './http-limits';
-import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '@cm/event-store';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../plumbing';
 import { redactUrl } from './redact-url';
 import { PROBLEM_CONTENT_TYPE, ProblemDetails, ProblemError, problemTypeUri } from './problem';
 

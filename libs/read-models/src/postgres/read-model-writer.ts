@@ -12,7 +12,7 @@ import {
   type ReportRow,
 } from '../projections';
 import { arrayLiteral } from './array-literal';
-import type { Queryable } from './queryable';
+import type { Queryable } from '@cm/platform/plumbing';
 import { CombinedStatement } from './statement';
 import { insertReportRowsSql, REPORT_TABLES } from './report-tables';
 

@@ -11,6 +11,7 @@ import {
   type ParkedNotice,
 } from '@cm/event-store';
 import type { Pool } from 'pg';
+import { withTransaction } from '@cm/platform/plumbing';
 import { ReadModelWriter } from './read-model-writer';
 import { READ_MODEL_TABLES } from './report-tables';
 
@@ -41,18 +42,10 @@ export async function resetReadModels(
 const DEADLOCK_DETECTED = '40P01';
 
 async function resetOnce(pool: Pool, subscription: string): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await withTransaction(pool, async (client) => {
     await client.query(`TRUNCATE ${READ_MODEL_TABLES.join(', ')}`);
     await saveCheckpoint(client, subscription, START);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Queryable } from './queryable';
+import type { Queryable } from '@cm/platform/plumbing';
 
 /**
  * Several writes sent as one statement: each part a data-modifying CTE of the next, so a

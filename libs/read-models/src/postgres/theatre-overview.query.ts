@@ -5,7 +5,7 @@ import {
   type OverviewParts,
   type TheatreOverview,
 } from '../projections';
-import type { Queryable } from './queryable';
+import type { Queryable } from '@cm/platform/plumbing';
 
 const VIOLATIONS_BY_ACCUSED = (from: string, to: string) => `(
   SELECT coalesce(json_agg(json_build_object('party', v.party, 'count', v.count)), '[]'::json)
