@@ -3,8 +3,8 @@ import {
   aDeploymentReport,
   aSanctionDemandReport,
   aViolationReport,
-} from '../../libs/contracts/src/testing';
-import { httpClient, startTestApp, TEST_KEYS, TestApp } from '../support';
+} from '@cm/contracts/testing';
+import { httpClient, startTestApp, TEST_KEYS, TestApp } from '@cm/test-support';
 
 describe('ingest over HTTP (real app, real PostgreSQL)', () => {
   let testApp: TestApp;

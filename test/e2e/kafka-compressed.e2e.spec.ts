@@ -3,10 +3,10 @@ import { PostgresEventStore, START } from '@cm/event-store';
 import { ReportRelayService } from '@cm/ingest';
 import { encodeReportMessage, KAFKA_RUNTIME } from '@cm/messaging';
 import type { KafkaRuntime } from '@cm/messaging';
-import { aCasualtyReport } from '../../libs/contracts/src/testing';
-import { KafkaTestBroker } from '../support/kafka-broker/kafka-test-broker';
-import { hasKcat, itWithKcat, kcatProduce } from '../support/kafka-broker/kcat';
-import { httpClient, startTestApp, TEST_KEYS, type TestApp } from '../support';
+import { aCasualtyReport } from '@cm/contracts/testing';
+import { KafkaTestBroker } from '@cm/test-support/kafka-broker/kafka-test-broker';
+import { hasKcat, itWithKcat, kcatProduce } from '@cm/test-support/kafka-broker/kcat';
+import { httpClient, startTestApp, TEST_KEYS, type TestApp } from '@cm/test-support';
 
 /**
  * The issue's first fault in the monitor's distributed mode: reports published to

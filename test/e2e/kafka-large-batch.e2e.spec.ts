@@ -1,7 +1,7 @@
 import { ReportRelayService } from '@cm/ingest';
-import { aViolationReport } from '../../libs/contracts/src/testing';
-import { KafkaTestBroker } from '../support/kafka-broker/kafka-test-broker';
-import { httpClient, startTestApp, TEST_KEYS, type TestApp } from '../support';
+import { aViolationReport } from '@cm/contracts/testing';
+import { KafkaTestBroker } from '@cm/test-support/kafka-broker/kafka-test-broker';
+import { httpClient, startTestApp, TEST_KEYS, type TestApp } from '@cm/test-support';
 
 /**
  * The issue's third fault over HTTP: legal POST /v1/reports/batch requests whose events, all
