@@ -1,5 +1,5 @@
 import { TOPICS } from '@cm/contracts';
-import { PostgresEventStore, START } from '@cm/event-store';
+import { PostgresEventStore, START, type StoredEvent } from '@cm/event-store';
 import { ReportRelayService } from '@cm/ingest';
 import { encodeReportMessage, KAFKA_RUNTIME } from '@cm/messaging';
 import type { KafkaRuntime } from '@cm/messaging';
@@ -7,6 +7,7 @@ import { aCasualtyReport } from '@cm/contracts/testing';
 import { KafkaTestBroker } from '@cm/test-support/kafka-broker/kafka-test-broker';
 import { hasKcat, itWithKcat, kcatProduce } from '@cm/test-support/kafka-broker/kcat';
 import { httpClient, startTestApp, TEST_KEYS, type TestApp } from '@cm/test-support';
+import { eventually } from '@cm/test-support/eventually';
 
 /**
  * The issue's first fault in the monitor's distributed mode: reports published to
@@ -46,9 +47,15 @@ describe('the monitor on Kafka reading batches kcat compressed', () => {
         );
         expect(filed.status).toBe(201);
       }
-      const { events } = await new PostgresEventStore(app.database.pool).readAll({
-        after: START,
-        limit: 100,
+      // The store hands out events below the oldest open transaction: a subscriber's may
+      // still be open, so wait until all three can be read.
+      let events: StoredEvent[] = [];
+      await eventually('the three reports to be readable from the store', async () => {
+        ({ events } = await new PostgresEventStore(app.database.pool).readAll({
+          after: START,
+          limit: 100,
+        }));
+        return events.length >= 3;
       });
       expect(events).toHaveLength(3);
       const partitions = app.app
@@ -73,14 +80,11 @@ describe('the monitor on Kafka reading batches kcat compressed', () => {
       );
       expect(stored.sort()).toEqual([...codecs].sort());
 
-      const deadline = Date.now() + 60_000;
       for (const theatre of theatres) {
-        for (;;) {
+        await eventually(`the ${theatre} report to be projected`, async () => {
           const listed = await http('GET', `/v1/reports?theatre=${theatre}`);
-          if (listed.status === 200 && listed.body.items.length === 1) break;
-          if (Date.now() > deadline) throw new Error(`the ${theatre} report was not projected`);
-          await new Promise((resolve) => setTimeout(resolve, 200));
-        }
+          return listed.status === 200 && listed.body.items.length === 1;
+        });
       }
       const ready = await httpClient(app.baseUrl)('GET', '/health/ready');
       expect(ready.status).toBe(200);
