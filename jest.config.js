@@ -19,8 +19,14 @@ const transform = {
   ],
 };
 const transformIgnorePatterns = ['/node_modules/(?!(@nestjs|cookie|content-disposition)/)'];
+// Test helpers by alias (scripts/test-aliases.mjs rewrites deep relative imports to these);
+// the specific ones first, as the first pattern that matches wins.
 const moduleNameMapper = {
   '^@cm/test-support$': '<rootDir>/test/support/index.ts',
+  '^@cm/test-support/(.*)$': '<rootDir>/test/support/$1',
+  '^@cm/messaging/testing$': '<rootDir>/libs/messaging/src/test-fixtures.ts',
+  '^@cm/(contracts|read-models)/testing$': '<rootDir>/libs/$1/src/testing/index.ts',
+  '^@cm/(contracts|read-models|escalation)/testing/(.*)$': '<rootDir>/libs/$1/src/testing/$2',
   '^@cm/platform/plumbing$': '<rootDir>/libs/platform/src/plumbing/index.ts',
   '^@cm/(ingest|projector|alerter|query)$': '<rootDir>/apps/$1/src/index.ts',
   '^@cm/(.*)$': '<rootDir>/libs/$1/src/index.ts',

@@ -6,10 +6,10 @@ import {
   validateCorrection,
   validateReport,
   validateRetraction,
-} from '../../libs/contracts/src';
-import type { Report } from '../../libs/contracts/src';
-import { backtest, parseRuleFiles } from '../../libs/escalation/src';
-import type { Alert, EngineEvent } from '../../libs/escalation/src';
+} from '@cm/contracts';
+import type { Report } from '@cm/contracts';
+import { backtest, parseRuleFiles } from '@cm/escalation';
+import type { Alert, EngineEvent } from '@cm/escalation';
 import { tarnValleyScenario } from '../../scripts/demo/tarn-valley.scenario';
 import type { Scenario } from '../../scripts/demo/tarn-valley.scenario';
 

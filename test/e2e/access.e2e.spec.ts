@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AlerterService } from '@cm/alerter';
-import { aCasualtyReport, aDeploymentReport } from '../../libs/contracts/src/testing';
-import { httpClient, startTestApp, TestApp } from '../support';
+import { aCasualtyReport, aDeploymentReport } from '@cm/contracts/testing';
+import { httpClient, startTestApp, TestApp } from '@cm/test-support';
 
 /**
  * Who may do what, and who did what: named and sha256-hashed keys, the key's name and the

@@ -2,15 +2,15 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { backtest } from '@cm/escalation';
 import { loadRulesDirectory } from '@cm/alerts';
-import { createTestDatabase } from '../support';
-import type { TestDatabase } from '../support';
+import { createTestDatabase } from '@cm/test-support';
+import type { TestDatabase } from '@cm/test-support';
 import {
   appendSyntheticHistory,
   contractAlerts,
   readAllEvents,
   storedAlerts,
-} from '../support/synthetic-history-store';
-import { eventually } from '../support/eventually';
+} from '@cm/test-support/synthetic-history-store';
+import { eventually } from '@cm/test-support/eventually';
 
 jest.setTimeout(180_000);
 

@@ -1,8 +1,8 @@
 import { AlertStreamHub } from '../../apps/query/src/alerts/alert-stream.hub';
-import { httpClient, startTestApp, TEST_KEYS } from '../support';
-import type { TestApp } from '../support';
-import { SseClient, StalledSseClient } from '../support/sse-client';
-import { eventually } from '../support/eventually';
+import { httpClient, startTestApp, TEST_KEYS } from '@cm/test-support';
+import type { TestApp } from '@cm/test-support';
+import { SseClient, StalledSseClient } from '@cm/test-support/sse-client';
+import { eventually } from '@cm/test-support/eventually';
 
 jest.setTimeout(120_000);
 

@@ -1,10 +1,10 @@
 import { Writable } from 'node:stream';
 import { AlertStreamHub } from '../../apps/query/src/alerts/alert-stream.hub';
-import { aDeploymentReport } from '../../libs/contracts/src/testing';
-import { httpClient, startTestApp, TEST_KEYS } from '../support';
-import type { TestApp } from '../support';
-import { SseClient } from '../support/sse-client';
-import { eventually } from '../support/eventually';
+import { aDeploymentReport } from '@cm/contracts/testing';
+import { httpClient, startTestApp, TEST_KEYS } from '@cm/test-support';
+import type { TestApp } from '@cm/test-support';
+import { SseClient } from '@cm/test-support/sse-client';
+import { eventually } from '@cm/test-support/eventually';
 
 // The app that captures logs must be this file's first: nestjs-pino keeps one request logger
 // per process (per test file under Jest), made by the first app.

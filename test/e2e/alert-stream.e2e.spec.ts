@@ -1,8 +1,8 @@
 import { AlerterService } from '@cm/alerter';
-import { aDeploymentReport } from '../../libs/contracts/src/testing';
-import { httpClient, startTestApp, TEST_KEYS } from '../support';
-import type { TestApp } from '../support';
-import { SseClient } from '../support/sse-client';
+import { aDeploymentReport } from '@cm/contracts/testing';
+import { httpClient, startTestApp, TEST_KEYS } from '@cm/test-support';
+import type { TestApp } from '@cm/test-support';
+import { SseClient } from '@cm/test-support/sse-client';
 
 jest.setTimeout(60_000);
 

@@ -1,7 +1,7 @@
 import { AlerterService } from '@cm/alerter';
-import { aDeploymentReport } from '../../libs/contracts/src/testing';
-import { httpClient, startTestApp, TEST_KEYS } from '../support';
-import type { TestApp } from '../support';
+import { aDeploymentReport } from '@cm/contracts/testing';
+import { httpClient, startTestApp, TEST_KEYS } from '@cm/test-support';
+import type { TestApp } from '@cm/test-support';
 
 jest.setTimeout(60_000);
 

@@ -5,16 +5,12 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
-import {
-  aCasualtyReport,
-  aDeploymentReport,
-  aViolationReport,
-} from '../../libs/contracts/src/testing';
+import { aCasualtyReport, aDeploymentReport, aViolationReport } from '@cm/contracts/testing';
 import { sendScenario } from '../../scripts/demo/demo-session';
 import { MonitorClient } from '../../scripts/demo/monitor-client';
 import { tarnValleyScenario } from '../../scripts/demo/tarn-valley.scenario';
-import { httpClient, startTestApp, TEST_KEYS } from '../support';
-import type { TestApp } from '../support';
+import { httpClient, startTestApp, TEST_KEYS } from '@cm/test-support';
+import type { TestApp } from '@cm/test-support';
 
 /**
  * The analyst console in a real browser (Debian's Chromium, driven by playwright-core) against

@@ -5,8 +5,8 @@ import {
   aDeploymentReport,
   aSanctionDemandReport,
   aViolationReport,
-} from '../../libs/contracts/src/testing';
-import { httpClient, startTestApp, TEST_KEYS, TestApp } from '../support';
+} from '@cm/contracts/testing';
+import { httpClient, startTestApp, TEST_KEYS, TestApp } from '@cm/test-support';
 
 type Response = { status: number; body: any; headers: Headers; text: string };
 

@@ -2,10 +2,19 @@ import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { backtest } from '@cm/escalation';
 import { loadRulesDirectory } from '@cm/alerts';
-import { createTestDatabase, type TestDatabase } from '../support';
-import { AppProcesses, buildApps, type AppProcess, type BuiltApps } from '../support/app-process';
-import { startLoad, until, type LoadFigures } from '../support/fault-load';
-import { contractAlerts, readAllEvents, storedAlerts } from '../support/synthetic-history-store';
+import { createTestDatabase, type TestDatabase } from '@cm/test-support';
+import {
+  AppProcesses,
+  buildApps,
+  type AppProcess,
+  type BuiltApps,
+} from '@cm/test-support/app-process';
+import { startLoad, until, type LoadFigures } from '@cm/test-support/fault-load';
+import {
+  contractAlerts,
+  readAllEvents,
+  storedAlerts,
+} from '@cm/test-support/synthetic-history-store';
 
 const root = resolve(__dirname, '../..');
 

@@ -2,8 +2,13 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { AppProcesses, buildApps, type AppProcess, type BuiltApps } from '../support/app-process';
-import { startLoad, until } from '../support/fault-load';
+import {
+  AppProcesses,
+  buildApps,
+  type AppProcess,
+  type BuiltApps,
+} from '@cm/test-support/app-process';
+import { startLoad, until } from '@cm/test-support/fault-load';
 
 const root = resolve(__dirname, '../..');
 

@@ -4,9 +4,9 @@ import {
   aDeploymentReport,
   aSanctionDemandReport,
   aViolationReport,
-} from '../../libs/contracts/src/testing';
-import { validateReport } from '../../libs/contracts/src';
-import { httpClient, startTestApp, TEST_KEYS, TestApp } from '../support';
+} from '@cm/contracts/testing';
+import { validateReport } from '@cm/contracts';
+import { httpClient, startTestApp, TEST_KEYS, TestApp } from '@cm/test-support';
 
 /**
  * Bad input of every shape gets a 4xx with field paths, never a 5xx, and leaves nothing

@@ -1,5 +1,5 @@
-import { aViolationReport } from '../../libs/contracts/src/testing';
-import { httpClient, startTestApp, TEST_KEYS, type TestApp } from '../support';
+import { aViolationReport } from '@cm/contracts/testing';
+import { httpClient, startTestApp, TEST_KEYS, type TestApp } from '@cm/test-support';
 
 /**
  * Concurrent single filings share transactions (group commit). A report carrying a NUL

@@ -3,8 +3,8 @@ import {
   aDeploymentReport,
   aSanctionDemandReport,
   aViolationReport,
-} from '../../libs/contracts/src/testing';
-import { httpClient, startTestApp, TEST_KEYS, TestApp } from '../support';
+} from '@cm/contracts/testing';
+import { httpClient, startTestApp, TEST_KEYS, TestApp } from '@cm/test-support';
 
 describe('ingest over HTTP (real app, real PostgreSQL)', () => {
   let testApp: TestApp;
@@ -279,6 +279,23 @@ describe('ingest over HTTP (real app, real PostgreSQL)', () => {
       );
       expect((await anonymous('GET', '/docs')).status).toBe(200);
     });
+
+    it.each(['/docs', '/docs/'])(
+      'serves the API docs page at %s with every script and style it links',
+      async (page) => {
+        const html = await anonymous('GET', page);
+        expect(html.status).toBe(200);
+        const links = [...html.text.matchAll(/(?:src|href)="(\.\/[^"]+\.(?:js|css))"/g)];
+        expect(links.length).toBeGreaterThanOrEqual(3);
+        for (const [, link] of links) {
+          // Resolved as a browser does, against the page's own URL.
+          const asset = new URL(link!, `http://server${page}`).pathname;
+          const answer = await anonymous('GET', asset);
+          expect({ asset, status: answer.status }).toEqual({ asset, status: 200 });
+          expect(answer.headers.get('content-type')).toMatch(/javascript|css/);
+        }
+      },
+    );
 
     it('gives every answer a request id: the client’s own, or a new one', async () => {
       const given = await reader('GET', '/v1/reports/unknown-report', undefined, {

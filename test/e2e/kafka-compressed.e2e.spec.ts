@@ -1,12 +1,13 @@
 import { TOPICS } from '@cm/contracts';
-import { PostgresEventStore, START } from '@cm/event-store';
+import { PostgresEventStore, START, type StoredEvent } from '@cm/event-store';
 import { ReportRelayService } from '@cm/ingest';
 import { encodeReportMessage, KAFKA_RUNTIME } from '@cm/messaging';
 import type { KafkaRuntime } from '@cm/messaging';
-import { aCasualtyReport } from '../../libs/contracts/src/testing';
-import { KafkaTestBroker } from '../support/kafka-broker/kafka-test-broker';
-import { hasKcat, itWithKcat, kcatProduce } from '../support/kafka-broker/kcat';
-import { httpClient, startTestApp, TEST_KEYS, type TestApp } from '../support';
+import { aCasualtyReport } from '@cm/contracts/testing';
+import { KafkaTestBroker } from '@cm/test-support/kafka-broker/kafka-test-broker';
+import { hasKcat, itWithKcat, kcatProduce } from '@cm/test-support/kafka-broker/kcat';
+import { httpClient, startTestApp, TEST_KEYS, type TestApp } from '@cm/test-support';
+import { eventually } from '@cm/test-support/eventually';
 
 /**
  * The issue's first fault in the monitor's distributed mode: reports published to
@@ -46,14 +47,16 @@ describe('the monitor on Kafka reading batches kcat compressed', () => {
         );
         expect(filed.status).toBe(201);
       }
-      // The store reads up to the oldest transaction still open on the PostgreSQL server, which
-      // other databases' work there may hold back for a moment: wait for the three events.
-      const store = new PostgresEventStore(app.database.pool);
-      let events = (await store.readAll({ after: START, limit: 100 })).events;
-      for (const deadline = Date.now() + 60_000; events.length < 3 && Date.now() < deadline;) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        events = (await store.readAll({ after: START, limit: 100 })).events;
-      }
+      // The store hands out events below the oldest open transaction: a subscriber's may
+      // still be open, so wait until all three can be read.
+      let events: StoredEvent[] = [];
+      await eventually('the three reports to be readable from the store', async () => {
+        ({ events } = await new PostgresEventStore(app.database.pool).readAll({
+          after: START,
+          limit: 100,
+        }));
+        return events.length >= 3;
+      });
       expect(events).toHaveLength(3);
       const partitions = app.app
         .get<symbol, KafkaRuntime>(KAFKA_RUNTIME)
@@ -77,14 +80,11 @@ describe('the monitor on Kafka reading batches kcat compressed', () => {
       );
       expect(stored.sort()).toEqual([...codecs].sort());
 
-      const deadline = Date.now() + 60_000;
       for (const theatre of theatres) {
-        for (;;) {
+        await eventually(`the ${theatre} report to be projected`, async () => {
           const listed = await http('GET', `/v1/reports?theatre=${theatre}`);
-          if (listed.status === 200 && listed.body.items.length === 1) break;
-          if (Date.now() > deadline) throw new Error(`the ${theatre} report was not projected`);
-          await new Promise((resolve) => setTimeout(resolve, 200));
-        }
+          return listed.status === 200 && listed.body.items.length === 1;
+        });
       }
       const ready = await httpClient(app.baseUrl)('GET', '/health/ready');
       expect(ready.status).toBe(200);

@@ -1,7 +1,8 @@
 import { ReportRelayService } from '@cm/ingest';
-import { aViolationReport } from '../../libs/contracts/src/testing';
-import { KafkaTestBroker } from '../support/kafka-broker/kafka-test-broker';
-import { httpClient, startTestApp, TEST_KEYS, type TestApp } from '../support';
+import { aViolationReport } from '@cm/contracts/testing';
+import { KafkaTestBroker } from '@cm/test-support/kafka-broker/kafka-test-broker';
+import { httpClient, startTestApp, TEST_KEYS, type TestApp } from '@cm/test-support';
+import { eventually } from '@cm/test-support/eventually';
 
 /**
  * The issue's third fault over HTTP: legal POST /v1/reports/batch requests whose events, all
@@ -54,23 +55,25 @@ describe('the monitor on Kafka with a batch larger than message.max.bytes', () =
     await relay.start();
 
     // Every report reaches the read models through Kafka.
-    const deadline = Date.now() + 90_000;
     let projected = 0;
-    while (projected < 800) {
-      if (Date.now() > deadline) throw new Error(`only ${projected} of 800 reports projected`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      projected = 0;
-      let cursor: string | undefined;
-      do {
-        const listed = await http(
-          'GET',
-          `/v1/reports?theatre=russia-ukraine&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-        );
-        if (listed.status !== 200) break;
-        projected += listed.body.items.length;
-        cursor = listed.body.nextCursor ?? undefined;
-      } while (cursor);
-    }
+    await eventually(
+      'the 800 reports to be projected',
+      async () => {
+        projected = 0;
+        let cursor: string | undefined;
+        do {
+          const listed = await http(
+            'GET',
+            `/v1/reports?theatre=russia-ukraine&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+          );
+          if (listed.status !== 200) break;
+          projected += listed.body.items.length;
+          cursor = listed.body.nextCursor ?? undefined;
+        } while (cursor);
+        return projected >= 800;
+      },
+      { timeoutMs: 90_000, intervalMs: 200, diagnostics: () => `${projected} projected` },
+    );
 
     // One partition holds the theatre: its batches together exceed the limit, each passes it.
     const partitions = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]

@@ -1,10 +1,10 @@
 import { sendScenario, untilSettled } from '../../scripts/demo/demo-session';
 import { MonitorClient } from '../../scripts/demo/monitor-client';
 import { tarnValleyScenario } from '../../scripts/demo/tarn-valley.scenario';
-import { KafkaTestBroker } from '../support/kafka-broker/kafka-test-broker';
-import { itWithKcat, kcat } from '../support/kafka-broker/kcat';
-import { httpClient, startTestApp, TEST_KEYS, type TestApp } from '../support';
-import { eventually } from '../support/eventually';
+import { KafkaTestBroker } from '@cm/test-support/kafka-broker/kafka-test-broker';
+import { itWithKcat, kcat } from '@cm/test-support/kafka-broker/kcat';
+import { httpClient, startTestApp, TEST_KEYS, type TestApp } from '@cm/test-support';
+import { eventually } from '@cm/test-support/eventually';
 
 /** What a dashboard sees of an alert, without the instants that differ between two runs. */
 function comparable(alert: object) {

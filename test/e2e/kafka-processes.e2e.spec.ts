@@ -1,9 +1,9 @@
 import { AssignerProtocol, type Admin } from 'kafkajs';
 import type { Pool } from 'pg';
-import { KAFKA_HEADERS, TOPICS } from '../../libs/contracts/src';
+import { KAFKA_HEADERS, TOPICS } from '@cm/contracts';
 import { reportStreamId } from '../../libs/contracts/src/events/report-events';
-import { compareCheckpoints, type Checkpoint } from '../../libs/event-store/src';
-import { loadProgress, partitionFor, TOPIC_DEFINITIONS } from '../../libs/messaging/src';
+import { compareCheckpoints, type Checkpoint } from '@cm/event-store';
+import { loadProgress, partitionFor, TOPIC_DEFINITIONS } from '@cm/messaging';
 import {
   READ_MODEL_TABLES,
   REPORT_TABLES,
@@ -18,17 +18,17 @@ import {
   TEST_API_KEYS,
   type AppProcess,
   type BuiltApps,
-} from '../support/app-process';
-import { KafkaTestBroker } from '../support/kafka-broker/kafka-test-broker';
-import { kafkaFor } from '../support/kafka-broker/kafka-test-clients';
+} from '@cm/test-support/app-process';
+import { KafkaTestBroker } from '@cm/test-support/kafka-broker/kafka-test-broker';
+import { kafkaFor } from '@cm/test-support/kafka-broker/kafka-test-clients';
 import {
   createTestDatabase,
   httpClient,
   startTestApp,
   TEST_KEYS,
   type TestDatabase,
-} from '../support';
-import { eventually as polled, type EventuallyOptions } from '../support/eventually';
+} from '@cm/test-support';
+import { eventually as polled, type EventuallyOptions } from '@cm/test-support/eventually';
 
 /** Polls until `condition` holds; two minutes unless said otherwise (processes start slowly). */
 const eventually = (

@@ -2,8 +2,8 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { aDeploymentReport } from '../../libs/contracts/src/testing';
-import { httpClient } from '../support';
+import { aDeploymentReport } from '@cm/contracts/testing';
+import { httpClient } from '@cm/test-support';
 
 const root = resolve(__dirname, '../..');
 const main = join(root, 'dist/apps/monitor/src/main.js');

@@ -2,9 +2,9 @@ import { AlerterService } from '@cm/alerter';
 import { reportedEventFor, reportStreamId } from '@cm/contracts';
 import { PostgresEventStore } from '@cm/event-store';
 import { ProjectorService } from '@cm/projector';
-import { aCasualtyReport, aDeploymentReport } from '../../libs/contracts/src/testing';
-import { httpClient, startTestApp, TEST_KEYS } from '../support';
-import type { TestApp } from '../support';
+import { aCasualtyReport, aDeploymentReport } from '@cm/contracts/testing';
+import { httpClient, startTestApp, TEST_KEYS } from '@cm/test-support';
+import type { TestApp } from '@cm/test-support';
 
 jest.setTimeout(120_000);
 

@@ -1,5 +1,5 @@
-import { aDeploymentReport, aViolationReport } from '../../libs/contracts/src/testing';
-import { httpClient, startTestApp, TEST_KEYS, TestApp } from '../support';
+import { aDeploymentReport, aViolationReport } from '@cm/contracts/testing';
+import { httpClient, startTestApp, TEST_KEYS, TestApp } from '@cm/test-support';
 
 type Client = ReturnType<typeof httpClient>;
 

@@ -3,10 +3,10 @@ import {
   aDeploymentReport,
   aSanctionDemandReport,
   aViolationReport,
-} from '../../libs/contracts/src/testing';
-import { AlerterService } from '../../apps/alerter/src';
-import { ProjectorService } from '../../apps/projector/src';
-import { httpClient, startTestApp, TEST_KEYS, TestApp } from '../support';
+} from '@cm/contracts/testing';
+import { AlerterService } from '@cm/alerter';
+import { ProjectorService } from '@cm/projector';
+import { httpClient, startTestApp, TEST_KEYS, TestApp } from '@cm/test-support';
 
 type Client = ReturnType<typeof httpClient>;
 type Item = { reportId: string; occurredAt: string; version: number; [field: string]: any };

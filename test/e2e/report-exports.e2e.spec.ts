@@ -6,9 +6,10 @@ import {
   aDeploymentReport,
   aSanctionDemandReport,
   aViolationReport,
-} from '../../libs/contracts/src/testing';
-import { ProjectorService } from '../../apps/projector/src';
-import { httpClient, startTestApp, TEST_KEYS, TestApp } from '../support';
+} from '@cm/contracts/testing';
+import { ProjectorService } from '@cm/projector';
+import { httpClient, startTestApp, TEST_KEYS, TestApp } from '@cm/test-support';
+import { eventually } from '@cm/test-support/eventually';
 
 type Client = ReturnType<typeof httpClient>;
 type Item = { reportId: string; occurredAt: string; version: number; [field: string]: any };
@@ -448,11 +449,7 @@ describe('search, CSV and GeoJSON exports, series (real app, real PostgreSQL)', 
       await reader.read();
       controller.abort();
       await reader.cancel().catch(() => undefined);
-      const deadline = Date.now() + 10_000;
-      while ((await exporting()) > 0 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      expect(await exporting()).toBe(0);
+      await eventually('the aborted export to end', async () => (await exporting()) === 0, 10_000);
       // The app still answers: no connection was lost to the aborted export.
       const after = await download('/v1/theatres/bulk-theatre/ceasefire-violations', 'text/csv');
       expect(after.status).toBe(200);

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { validateReport } from '../../libs/contracts/src';
+import { validateReport } from '@cm/contracts';
 import { AcledMapper, ACLED_COLUMNS } from '../../scripts/import/acled.mapper';
 import { apportion } from '../../scripts/import/apportion';
 import { countryCodeOfName, countryCodeOfNumeric } from '../../scripts/import/countries';

@@ -1,12 +1,12 @@
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
-import { AlerterService } from '../../apps/alerter/src';
-import { ProjectorService } from '../../apps/projector/src';
+import { AlerterService } from '@cm/alerter';
+import { ProjectorService } from '@cm/projector';
 import { Importer, type ImportStats, type RejectedRow } from '../../scripts/import/importer';
 import { MonitorApi } from '../../scripts/import/monitor-api';
 import { TheatreMapping } from '../../scripts/import/theatre-mapping';
 import { readDeletions } from '../../scripts/import/run-import';
-import { httpClient, startTestApp, TEST_KEYS, TestApp } from '../support';
+import { httpClient, startTestApp, TEST_KEYS, TestApp } from '@cm/test-support';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'import');
 const fixture = (name: string) => join(FIXTURES, name);

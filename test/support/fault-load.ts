@@ -1,4 +1,4 @@
-import { aCasualtyReport, aViolationReport } from '../../libs/contracts/src/testing';
+import { aCasualtyReport, aViolationReport } from '@cm/contracts/testing';
 
 /** What a load run saw: every answer's status, and the report ids acknowledged (200/201). */
 export interface LoadFigures {

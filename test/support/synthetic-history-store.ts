@@ -1,10 +1,10 @@
 import type { Pool } from 'pg';
-import { reportStreamId } from '../../libs/contracts/src';
-import type { Alert } from '../../libs/escalation/src';
-import { syntheticHistory } from '../../libs/escalation/src/testing/synthetic-history';
-import type { SyntheticHistoryOptions } from '../../libs/escalation/src/testing/synthetic-history';
-import { PostgresEventStore } from '../../libs/event-store/src';
-import type { BatchItem, StoredEvent } from '../../libs/event-store/src';
+import { reportStreamId } from '@cm/contracts';
+import type { Alert } from '@cm/escalation';
+import { syntheticHistory } from '@cm/escalation/testing/synthetic-history';
+import type { SyntheticHistoryOptions } from '@cm/escalation/testing/synthetic-history';
+import { PostgresEventStore } from '@cm/event-store';
+import type { BatchItem, StoredEvent } from '@cm/event-store';
 
 /**
  * Appends a seeded synthetic history (libs/escalation/src/testing) to the event store, in

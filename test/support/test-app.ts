@@ -3,7 +3,7 @@ import type { DestinationStream } from 'pino';
 import { MonitorModule } from '../../apps/monitor/src/monitor.module';
 import { loadConfig } from '../../libs/platform/src/config/app-config';
 import { createHttpApp } from '../../libs/platform/src/http/http-app';
-import { contractSchemas } from '../../libs/contracts/src';
+import { contractSchemas } from '@cm/contracts';
 import type { Clock } from '../../libs/platform/src/time/clock';
 import { createTestDatabase, TestDatabase } from './database';
 import { expectDocumentedResponse } from './openapi-responses';

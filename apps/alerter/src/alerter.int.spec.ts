@@ -8,7 +8,7 @@ import {
   contractAlerts,
   readAllEvents,
   storedAlerts,
-} from '../../../test/support/synthetic-history-store';
+} from '@cm/test-support/synthetic-history-store';
 import { Alerter } from './alerter';
 import { loadRulesDirectory } from '@cm/alerts';
 

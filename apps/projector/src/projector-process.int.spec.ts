@@ -3,13 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PROJECTOR_SUBSCRIPTION, rebuildReadModels } from '@cm/read-models';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
-import {
-  appendHistory,
-  dumpReadModels,
-  reportHistory,
-} from '../../../libs/read-models/src/testing';
-import { eventually } from '../../../test/support/eventually';
+import { createTestDatabase, type TestDatabase } from '@cm/test-support/database';
+import { appendHistory, dumpReadModels, reportHistory } from '@cm/read-models/testing';
+import { eventually } from '@cm/test-support/eventually';
 
 const root = resolve(__dirname, '../../..');
 

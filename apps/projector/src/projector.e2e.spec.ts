@@ -1,5 +1,5 @@
-import { aCasualtyReport, aDeploymentReport } from '../../../libs/contracts/src/testing';
-import { httpClient, startTestApp, TEST_KEYS, type TestApp } from '../../../test/support';
+import { aCasualtyReport, aDeploymentReport } from '@cm/contracts/testing';
+import { httpClient, startTestApp, TEST_KEYS, type TestApp } from '@cm/test-support';
 import { loadTheatreOverview } from '@cm/read-models';
 import { ProjectorService } from './projector.service';
 

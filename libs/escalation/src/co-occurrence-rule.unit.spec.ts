@@ -1,8 +1,4 @@
-import {
-  aDeploymentReport,
-  aSanctionDemandReport,
-  aViolationReport,
-} from '../../contracts/src/testing';
+import { aDeploymentReport, aSanctionDemandReport, aViolationReport } from '@cm/contracts/testing';
 import { EscalationEngine } from './escalation-engine';
 import type { EngineEvent } from './report-event';
 import { daysAfter, EventLog, msAfter, rulesOf } from './testing/report-events';

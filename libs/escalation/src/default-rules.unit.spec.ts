@@ -6,7 +6,7 @@ import {
   aDeploymentReport,
   aSanctionDemandReport,
   aViolationReport,
-} from '../../contracts/src/testing';
+} from '@cm/contracts/testing';
 import type { AlertChange } from './alert.types';
 import { EscalationEngine } from './escalation-engine';
 import { parseRuleFiles } from './rule-file.parser';

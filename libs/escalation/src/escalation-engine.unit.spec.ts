@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { aDeploymentReport } from '../../contracts/src/testing';
+import { aDeploymentReport } from '@cm/contracts/testing';
 import type { Alert, AlertChange } from './alert.types';
 import { foldAlertChanges } from './backtest';
 import { RuleSetError } from './compiled-rules';

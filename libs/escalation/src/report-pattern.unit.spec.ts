@@ -1,4 +1,4 @@
-import { aDeploymentReport, aSanctionDemandReport } from '../../contracts/src/testing';
+import { aDeploymentReport, aSanctionDemandReport } from '@cm/contracts/testing';
 import { compileCondition } from './report-pattern';
 import { FieldSlots } from './report-record';
 import type { Condition } from './rule.types';

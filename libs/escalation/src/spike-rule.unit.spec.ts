@@ -1,4 +1,4 @@
-import { aCasualtyReport } from '../../contracts/src/testing';
+import { aCasualtyReport } from '@cm/contracts/testing';
 import type { AlertChange } from './alert.types';
 import { EscalationEngine } from './escalation-engine';
 import { daysAfter, EventLog, msAfter, rulesOf } from './testing/report-events';

@@ -1,4 +1,4 @@
-import { aDeploymentReport, aViolationReport } from '../../contracts/src/testing';
+import { aDeploymentReport, aViolationReport } from '@cm/contracts/testing';
 import type { AlertChange } from './alert.types';
 import { EscalationEngine } from './escalation-engine';
 import type { EngineEvent } from './report-event';

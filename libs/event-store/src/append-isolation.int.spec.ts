@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
+import { createTestDatabase, type TestDatabase } from '@cm/test-support/database';
 import { AppendCoalescer } from './append-coalescer';
 import { UnstorableEventError } from './errors';
 import type { BatchItem } from './event-store.types';

@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
+import { createTestDatabase, type TestDatabase } from '@cm/test-support/database';
 import { appendNotifierFor } from './append-notifier';
 import type { StoredEvent } from './event-store.types';
 import {
@@ -17,7 +17,7 @@ import {
   type Subscription,
   type SubscriptionFailureContext,
 } from './subscription';
-import { eventually } from '../../../test/support/eventually';
+import { eventually } from '@cm/test-support/eventually';
 
 describe('parking in store subscriptions', () => {
   let db: TestDatabase;

@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
+import { createTestDatabase, type TestDatabase } from '@cm/test-support/database';
 import { START } from './checkpoint';
 import { ConcurrencyError, IdempotencyConflictError, UnknownPositionError } from './errors';
 import type { NewEvent } from './event-store.types';

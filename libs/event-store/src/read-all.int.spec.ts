@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
+import { createTestDatabase, type TestDatabase } from '@cm/test-support/database';
 import { compareCheckpoints, START, type Checkpoint } from './checkpoint';
 import { PostgresEventStore } from './postgres-event-store';
 

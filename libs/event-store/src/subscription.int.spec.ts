@@ -1,5 +1,5 @@
 import { Pool, type PoolClient } from 'pg';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
+import { createTestDatabase, type TestDatabase } from '@cm/test-support/database';
 import { PostgresAppendListener } from './append-listener';
 import { appendNotifierFor, type AppendListener } from './append-notifier';
 import { START } from './checkpoint';
@@ -11,7 +11,7 @@ import {
   startSubscription,
   type Subscription,
 } from './subscription';
-import { eventually } from '../../../test/support/eventually';
+import { eventually } from '@cm/test-support/eventually';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

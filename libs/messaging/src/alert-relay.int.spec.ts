@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { KAFKA_CONTENT_TYPE, TOPICS } from '@cm/contracts';
-import type { StoredRecord } from '../../../test/support/kafka-broker/kafka-test-broker';
+import type { StoredRecord } from '@cm/test-support/kafka-broker/kafka-test-broker';
 import { listParkedEvents } from '@cm/event-store';
 import { AlertRelay } from './alert-relay';
 import { partitionFor } from './kafka-connection';

@@ -1,5 +1,5 @@
 import { TOPICS } from '@cm/contracts';
-import { hasKcat, itWithKcat, kcatProduce } from '../../../test/support/kafka-broker/kcat';
+import { hasKcat, itWithKcat, kcatProduce } from '@cm/test-support/kafka-broker/kcat';
 import { encodeReportMessage } from './report-message';
 import { eventually, MessagingHarness } from './test-fixtures';
 

@@ -1,5 +1,5 @@
 import type { Message } from 'kafkajs';
-import { kafkajsRecordBatch } from '../../../test/support/kafka-broker/kafkajs-record-batch';
+import { kafkajsRecordBatch } from '@cm/test-support/kafka-broker/kafkajs-record-batch';
 import { OversizeMessageError, recordBytes, splitIntoSends } from './publish-batches';
 
 /** What Kafka measures against message.max.bytes: the batch as kafkajs encodes it, whole. */

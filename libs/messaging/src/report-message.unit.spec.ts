@@ -2,7 +2,7 @@ import { KAFKA_CONTENT_TYPE, KAFKA_HEADERS, reportedEventFor, TOPICS } from '@cm
 import type { StoredEvent } from '@cm/event-store';
 import { Partitioners } from 'kafkajs';
 import type { KafkaMessage, Message } from 'kafkajs';
-import { aCasualtyReport, aDeploymentReport } from '../../contracts/src/testing';
+import { aCasualtyReport, aDeploymentReport } from '@cm/contracts/testing';
 import { partitionFor } from './kafka-connection';
 import {
   decodeReportMessage,

@@ -8,12 +8,12 @@ import { reportedEventFor, reportStreamId, TOPICS } from '@cm/contracts';
 import { PostgresEventStore, START } from '@cm/event-store';
 import type { Checkpoint, StoredEvent } from '@cm/event-store';
 import type { Kafka, KafkaMessage } from 'kafkajs';
-import { aCasualtyReport, aDeploymentReport } from '../../contracts/src/testing';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
+import { aCasualtyReport, aDeploymentReport } from '@cm/contracts/testing';
+import { createTestDatabase, type TestDatabase } from '@cm/test-support/database';
 import {
   KafkaTestBroker,
   type StoredRecord,
-} from '../../../test/support/kafka-broker/kafka-test-broker';
+} from '@cm/test-support/kafka-broker/kafka-test-broker';
 import { createKafka, partitionFor } from './kafka-connection';
 import type { MessagingLog } from './kafka-connection';
 import { ReportConsumer } from './report-consumer';
@@ -28,7 +28,7 @@ export const THEATRES = ['russia-ukraine', 'sudan', 'gaza', 'myanmar', 'sahel', 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `condition` until true (the tests' one polling helper). */
-export { eventually } from '../../../test/support/eventually';
+export { eventually } from '@cm/test-support/eventually';
 
 /** A test broker record as kafkajs hands a message to a consumer. */
 export function asKafkaMessage(record: StoredRecord): KafkaMessage {

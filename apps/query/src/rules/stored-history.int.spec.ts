@@ -1,5 +1,5 @@
 import { PostgresEventStore } from '@cm/event-store';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
+import { createTestDatabase, type TestDatabase } from '@cm/test-support/database';
 import { storedHistory } from './stored-history';
 
 describe('storedHistory: the event store read page by page', () => {

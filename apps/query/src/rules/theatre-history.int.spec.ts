@@ -1,5 +1,5 @@
 import { PostgresEventStore, START } from '@cm/event-store';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
+import { createTestDatabase, type TestDatabase } from '@cm/test-support/database';
 import { theatreHistory } from './theatre-history';
 
 describe('theatreHistory: one theatre’s events through a cursor, in reading order', () => {

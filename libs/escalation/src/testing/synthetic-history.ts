@@ -4,7 +4,7 @@ import {
   aDeploymentReport,
   aSanctionDemandReport,
   aViolationReport,
-} from '../../../contracts/src/testing';
+} from '@cm/contracts/testing';
 import type { EngineEvent } from '../report-event';
 import { EventLog } from './report-events';
 

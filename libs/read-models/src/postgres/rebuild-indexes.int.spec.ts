@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
+import { createTestDatabase, type TestDatabase } from '@cm/test-support/database';
 import { appendHistory, reportHistory } from '../testing';
 import { rebuildReadModels } from './rebuild';
 

@@ -5,8 +5,8 @@ import {
   startSubscription,
   type Subscription,
 } from '@cm/event-store';
-import { aCasualtyReport } from '../../../contracts/src/testing';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
+import { aCasualtyReport } from '@cm/contracts/testing';
+import { createTestDatabase, type TestDatabase } from '@cm/test-support/database';
 import { appendHistory, dumpReadModels, reportHistory } from '../testing';
 import { ReadModelWriter } from './read-model-writer';
 import { PROJECTOR_SUBSCRIPTION, rebuildReadModels } from './rebuild';

@@ -4,7 +4,7 @@ import {
   type StoredEvent,
   type Subscription,
 } from '@cm/event-store';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
+import { createTestDatabase, type TestDatabase } from '@cm/test-support/database';
 import { foldTheatreOverview, type TheatreOverview } from '../projections';
 import { appendHistory, reportHistory } from '../testing';
 import { ReadModelWriter } from './read-model-writer';

@@ -1,5 +1,5 @@
 import type { CasualtyDetails, ReportSource } from '@cm/contracts';
-import { aCasualtyReport } from '../../../contracts/src/testing';
+import { aCasualtyReport } from '@cm/contracts/testing';
 import { casualtyHeadline, latestCumulativeTotals } from './casualty-totals';
 import { foldTheatreOverview } from './fold-theatre-overview';
 import { EventSequence } from './projection-events.testing';

@@ -1,5 +1,5 @@
 import type { DeploymentDetails } from '@cm/contracts';
-import { aDeploymentReport } from '../../../contracts/src/testing';
+import { aDeploymentReport } from '@cm/contracts/testing';
 import { foldTheatreOverview } from './fold-theatre-overview';
 import { EventSequence } from './projection-events.testing';
 

@@ -1,5 +1,5 @@
 import type { CeasefireViolationDetails, SanctionDemandDetails } from '@cm/contracts';
-import { aSanctionDemandReport, aViolationReport } from '../../../contracts/src/testing';
+import { aSanctionDemandReport, aViolationReport } from '@cm/contracts/testing';
 import { foldTheatreOverview } from './fold-theatre-overview';
 import { RECENT_SANCTION_DEMANDS_PER_PARTY } from './overview';
 import { EventSequence } from './projection-events.testing';

@@ -7,7 +7,7 @@ import {
   type ReportDetails,
   type ReportRetractedData,
 } from '@cm/contracts';
-import { mulberry32 } from '../../../escalation/src/testing/synthetic-history';
+import { mulberry32 } from '@cm/escalation/testing/synthetic-history';
 
 /**
  * A reproducible history of report events for read-model tests and benches: the four
