@@ -54,8 +54,9 @@ export const benches: Bench[] = [
       "(the monitor's): store.append by 64 writers against the single POSTs, appendBatch of " +
       '1000 by 4 writers against the batches. 3 rounds of HTTP and store in turn ' +
       '(BENCH_HTTP_SECONDS / 3 each, 5 s by default; the plain and the worst-case single POSTs ' +
-      'in the same rounds, the order reversed every other round), medians reported. The last ' +
-      'row sets the worst case against the plain single POSTs of the same rounds.',
+      'in the same rounds, the order reversed every other round; each step starts once the ' +
+      "monitor's projector and alerter have caught up), medians reported. The worst case's " +
+      'baseline is the plain single POSTs of the same rounds.',
     run: benchIngestHttp,
   },
   {
