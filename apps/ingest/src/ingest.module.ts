@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MessagingModule } from '@cm/messaging';
 import { EventStoreModule } from '@cm/platform';
+import { IngestMetrics } from './ingest-metrics';
 import { ReportIngestController } from './reports/report-ingest.controller';
 import { ReportIngestService } from './reports/report-ingest.service';
 import { ReportRelayService } from './relay/report-relay.service';
@@ -9,7 +10,7 @@ import { ReportRelayService } from './relay/report-relay.service';
 @Module({
   imports: [EventStoreModule, MessagingModule],
   controllers: [ReportIngestController],
-  providers: [ReportIngestService, ReportRelayService],
+  providers: [IngestMetrics, ReportIngestService, ReportRelayService],
   exports: [ReportRelayService],
 })
 export class IngestModule {}

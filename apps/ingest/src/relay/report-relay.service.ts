@@ -3,9 +3,9 @@ import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { TOPICS } from '@cm/contracts';
 import { KAFKA_RUNTIME, messagingLog, ReportRelay } from '@cm/messaging';
 import type { KafkaRuntime } from '@cm/messaging';
-import { Metrics, PG_POOL } from '@cm/platform';
-import { Counter, Gauge } from 'prom-client';
+import { PG_POOL } from '@cm/platform';
 import type { Pool } from 'pg';
+import { IngestMetrics } from '../ingest-metrics';
 
 /**
  * Distributed mode: relays every stored event to conflict.reports.v1 (see ReportRelay). It runs
@@ -18,33 +18,17 @@ export class ReportRelayService implements OnApplicationBootstrap, OnModuleDestr
 
   constructor(
     @Inject(PG_POOL) pool: Pool,
-    metrics: Metrics,
+    metrics: IngestMetrics,
     @Optional() @Inject(KAFKA_RUNTIME) runtime: KafkaRuntime | null = null,
   ) {
     if (!runtime) return;
-    const published = new Counter({
-      name: 'cm_kafka_relay_events_total',
-      help: 'Stored events published to conflict.reports.v1',
-      registers: [metrics.registry],
-    });
-    const relay = (this.relay = new ReportRelay({
+    this.relay = new ReportRelay({
       pool,
       kafka: runtime.kafka,
       partitions: runtime.partitions(TOPICS.reports),
       ...runtime.publishing,
       log: messagingLog('KafkaRelay'),
-      onPublished: (events) => published.inc(events.length),
-    }));
-    new Gauge({
-      name: 'cm_kafka_relay_lag_positions',
-      help: 'Positions between the store head and the relay checkpoint',
-      registers: [metrics.registry],
-      async collect() {
-        const { rows } = await pool.query<{ head: string | null }>(
-          `SELECT max(position)::text AS head FROM events`,
-        );
-        this.set(Math.max(0, Number(rows[0].head ?? 0) - relay.checkpoint().position));
-      },
+      onPublished: (events) => metrics.relayPublished?.inc(events.length),
     });
   }
 

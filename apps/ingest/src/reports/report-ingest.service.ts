@@ -19,7 +19,8 @@ import {
   PostgresEventStore,
   UnstorableEventError,
 } from '@cm/event-store';
-import { CLOCK, Clock, Metrics, ProblemError, Provenance } from '@cm/platform';
+import { CLOCK, Clock, ProblemError, Provenance } from '@cm/platform';
+import { IngestMetrics } from '../ingest-metrics';
 import {
   decideCorrection,
   decideRetraction,
@@ -55,7 +56,7 @@ export class ReportIngestService {
   constructor(
     private readonly store: PostgresEventStore,
     @Inject(CLOCK) private readonly clock: Clock,
-    private readonly metrics: Metrics,
+    private readonly metrics: IngestMetrics,
   ) {
     this.filings = new AppendCoalescer(store, { maxBatch: 500, maxInFlight: 2 });
   }

@@ -1,8 +1,12 @@
 import { Controller, Get, Header, Injectable } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
-/** One Prometheus registry per application instance (tests create several in one process). */
+/**
+ * One Prometheus registry per application instance (tests create several in one process),
+ * with what every HTTP app measures. Each app defines its own metrics in one injectable
+ * class on this registry (IngestMetrics, ProjectorMetrics, AlerterMetrics).
+ */
 @Injectable()
 export class Metrics {
   readonly registry = new Registry();
@@ -11,12 +15,6 @@ export class Metrics {
     help: 'HTTP request duration by route and status',
     labelNames: ['method', 'route', 'status'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [this.registry],
-  });
-  readonly reportsIngested = new Counter({
-    name: 'cm_reports_ingested_total',
-    help: 'Report writes by outcome (created, duplicate, conflict, invalid)',
-    labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
 
