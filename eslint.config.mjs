@@ -22,8 +22,9 @@ export default tseslint.config(
     rules: { 'no-console': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    // The test watchdog runs before Jest, as plain CommonJS on Node (it must not need a build).
-    files: ['test/watchdog/**/*.js'],
+    // The test watchdog runs before Jest, and the Node version check before `npm start` and
+    // `npm test`, as plain CommonJS on Node (they must not need a build).
+    files: ['test/watchdog/**/*.js', 'scripts/*.cjs'],
     languageOptions: {
       sourceType: 'commonjs',
       globals: {

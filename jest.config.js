@@ -45,7 +45,7 @@ module.exports = {
   // clients running. Hooks that start apps, databases or brokers also say 120 s themselves.
   // The whole run is bounded by test/watchdog/run.js (`npm test`).
   testTimeout: 60_000,
-  // globalSetup runs in Jest's own process, where Node 20.19+ require()s ESM packages natively.
+  // globalSetup runs in Jest's own process, where Node require()s ESM packages natively.
   transform,
   transformIgnorePatterns: ['/node_modules/'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',

@@ -8,7 +8,7 @@
 const { spawn } = require('node:child_process');
 const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
-const { join, relative } = require('node:path');
+const { delimiter, dirname, join, relative } = require('node:path');
 
 const root = join(__dirname, '..', '..');
 const raw = process.env.TEST_DEADLINE_MINUTES;
@@ -36,7 +36,13 @@ const jest = spawn(process.execPath, args, {
   stdio: 'inherit',
   // Its own process group, so that the deadline ends the workers and databases with it.
   detached: true,
-  env: { ...process.env, TEST_WATCHDOG_LOG: log },
+  // This Node's folder first on PATH: what the tests start by name (`npm run build`, swc's
+  // `#!/usr/bin/env node`) runs on the same Node as Jest (the Node 24 of .ci/run, say).
+  env: {
+    ...process.env,
+    PATH: [dirname(process.execPath), process.env.PATH].filter(Boolean).join(delimiter),
+    TEST_WATCHDOG_LOG: log,
+  },
 });
 
 function signalGroup(signal) {

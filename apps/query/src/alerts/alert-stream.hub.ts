@@ -65,14 +65,26 @@ class StreamClient {
     this.response.write(text);
     let buffered = this.response.writableLength;
     if (buffered > this.hub.options.bufferBytes) {
-      // Node holds a tick's writes back (corked) and hands them to the socket together: past
-      // the bound, hand them over now, so that what is left is what the client has not taken.
-      this.response.socket?.uncork();
+      // Node holds a tick's writes back (corked) and hands them on together: past the bound,
+      // hand them over now, so that what is left is what the client has not taken.
+      this.flush();
       buffered = this.response.writableLength;
     }
     this.hub.observeBuffered(buffered);
     if (buffered > this.hub.options.bufferBytes) this.cutOff('buffer');
     else if (buffered > 0) this.watchStall();
+  }
+
+  /**
+   * Ends the corking of this tick's writes. Node 20 and 22 cork the socket; Node 24 keeps a
+   * tick's chunked writes in the response itself (to send them as one chunk), out of reach
+   * of the socket's uncork(): the response's own uncork() hands them to the socket. Each is
+   * called only while corked (the response's count would go below zero on Node 24).
+   */
+  private flush(): void {
+    while (this.response.writableCorked > 0) this.response.uncork();
+    const socket = this.response.socket;
+    while (socket && socket.writableCorked > 0) socket.uncork();
   }
 
   /** True while the socket holds back output: replay waits rather than piling more on. */
