@@ -40,7 +40,7 @@ const DOCS_CSP =
  * server speaks plain HTTP, where browsers ignore it anyway.
  */
 export async function registerSecurityHeaders(app: NestFastifyApplication): Promise<void> {
-  await app.register(helmet as never, {
+  await app.register(helmet, {
     contentSecurityPolicy: { useDefaults: false, directives: CONSOLE_CSP_DIRECTIVES },
     strictTransportSecurity: false,
   });
