@@ -168,6 +168,7 @@ export class Importer {
     }
     if (!this.failure && this.batch.length > 0) await this.dispatch(inFlight);
     await Promise.all(this.inFlight);
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows what a dispatch threw
     if (this.failure) throw this.failure;
     if (!this.options.dryRun) await this.retractions();
     return this.stats;

@@ -55,7 +55,7 @@ export class Columns {
    * For the first row: 'header' when it is the header (the positions taken from it), an
    * error sentence when it is a header that lacks required columns; else undefined.
    */
-  takeHeader(fields: string[]): 'header' | string | undefined {
+  takeHeader(fields: string[]): string | undefined {
     if (!this.first) return undefined;
     this.first = false;
     const names = fields.map((field) => field.trim().toLowerCase());

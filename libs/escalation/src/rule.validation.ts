@@ -105,7 +105,13 @@ function readRule(value: unknown, issues: Issues): Rule | undefined {
     return undefined;
   }
   const ruleKind = kind as RuleKind;
-  rejectUnknownKeys(value, '', [...COMMON_KEYS, ...KIND_KEYS[ruleKind]], issues, `a ${kind} rule`);
+  rejectUnknownKeys(
+    value,
+    '',
+    [...COMMON_KEYS, ...KIND_KEYS[ruleKind]],
+    issues,
+    `a ${ruleKind} rule`,
+  );
   const description = readText(value.description, 'description', issues);
   const severity = value.severity;
   if (!(SEVERITIES as readonly unknown[]).includes(severity)) {

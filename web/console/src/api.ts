@@ -54,7 +54,7 @@ export async function call(path: string, init: RequestInit = {}): Promise<Respon
   if (!response.ok) {
     let problem: Problem = { status: response.status };
     try {
-      problem = { ...(await response.json()), status: response.status };
+      problem = { ...((await response.json()) as Partial<Problem>), status: response.status };
     } catch {
       // Not problem+json (a proxy's page, say): the status says enough.
     }

@@ -16,9 +16,9 @@ type Route =
 
 export function parseRoute(hash: string): Route {
   const theatre = /^#\/theatres\/([a-z0-9-]{2,64})$/.exec(hash);
-  if (theatre) return { view: 'theatre', theatre: theatre[1]! };
+  if (theatre) return { view: 'theatre', theatre: theatre[1] };
   const report = /^#\/reports\/(.+)$/.exec(hash);
-  if (report) return { view: 'report', reportId: decodeURIComponent(report[1]!) };
+  if (report) return { view: 'report', reportId: decodeURIComponent(report[1]) };
   return { view: 'theatres' };
 }
 

@@ -98,7 +98,7 @@ export class ReportIngestService {
     const envelope = validateBatchEnvelope(body);
     if (!envelope.ok) throw ProblemError.validation(envelope.errors, 'The batch is not valid.');
     const now = this.clock.now();
-    const results: BatchItemResult[] = new Array(envelope.value.reports.length);
+    const results = new Array<BatchItemResult>(envelope.value.reports.length);
     const valid: { index: number; report: Report }[] = [];
     envelope.value.reports.forEach((item, index) => {
       const validation = validateReport(item, { now });

@@ -43,7 +43,7 @@ export const IsIsoDateTimeParam = (): PropertyDecorator =>
 export const IntegerParam = (min: number, max: number): PropertyDecorator => {
   const message = `must be an integer from ${min} to ${max}`;
   return all(
-    Transform(({ value }) =>
+    Transform(({ value }: { value: unknown }) =>
       typeof value === 'string' && /^-?\d{1,16}$/.test(value) ? Number(value) : value,
     ),
     IsInt({ message }),

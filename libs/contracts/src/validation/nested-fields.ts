@@ -12,7 +12,7 @@ const nestedFields = new Map<object, Map<string, NestedField>>();
 
 export function registerNestedField(target: object, property: string, field: NestedField): void {
   let fields = nestedFields.get(target);
-  if (fields === undefined) nestedFields.set(target, (fields = new Map()));
+  if (fields === undefined) nestedFields.set(target, (fields = new Map<string, NestedField>()));
   fields.set(property, field);
 }
 

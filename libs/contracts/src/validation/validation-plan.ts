@@ -79,7 +79,8 @@ function compile(type: DtoClass): ClassPlan {
     for (const entry of entries) {
       switch (entry.type) {
         case ValidationTypes.CONDITIONAL_VALIDATION:
-          conditions.push(entry.constraints[0]);
+          // ValidateIf keeps its condition as the first constraint.
+          conditions.push(entry.constraints[0] as (object: unknown, value: unknown) => boolean);
           break;
         case ValidationTypes.NESTED_VALIDATION:
           nested = { each: entry.each, field: nestedFieldOf(type, name) };
@@ -192,7 +193,7 @@ function checkProperty(
   const here = joinPath(path, property.name);
   if (nested.each && Array.isArray(value)) {
     for (let index = 0; index < value.length; index++) {
-      const item = value[index];
+      const item: unknown = value[index];
       if (isRecord(item)) checkObject(item, type, joinPath(here, String(index)), errors);
     }
   } else if (isRecord(value)) {

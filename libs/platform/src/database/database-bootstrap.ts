@@ -32,7 +32,7 @@ export async function resolveDatabase(
       migrationsApplied = await runMigrations(config.databaseUrl);
     } catch (error) {
       // Down, unreachable, or refusing us (class 28: credentials, 3D000: no such database).
-      const code = String((error as { code?: unknown })?.code ?? '');
+      const code = String((error as { code?: string })?.code ?? '');
       if (!isDatabaseUnavailable(error) && !/^(28|3D)/.test(code)) throw error;
       throw new StartupError(
         `Cannot reach the database of DATABASE_URL (${describeUrl(config.databaseUrl)}): ${reasonOf(error)}.`,
@@ -93,7 +93,7 @@ function describeUrl(url: string): string {
 }
 
 function reasonOf(error: unknown): string {
-  const inner =
+  const inner: unknown =
     error instanceof AggregateError && error.errors.length > 0 ? error.errors[0] : error;
   const code = (inner as { code?: unknown })?.code;
   const message = inner instanceof Error ? inner.message : String(inner);

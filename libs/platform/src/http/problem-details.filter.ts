@@ -199,7 +199,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       }
       const message =
         typeof response === 'object' && response && 'message' in response
-          ? String((response as { message: unknown }).message)
+          ? String(response.message)
           : exception.message;
       return simple(status, CODES[status] ?? `HTTP.${status}`, message);
     }

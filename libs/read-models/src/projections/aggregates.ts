@@ -113,7 +113,7 @@ export function deltasOf(
   const deltas = next ? contributionsOf(next) : [];
   if (previous) {
     for (const delta of contributionsOf(previous)) {
-      deltas.push({ ...delta, values: delta.values.map((value) => -value) } as AggregateDelta);
+      deltas.push({ ...delta, values: delta.values.map((value) => -value) });
     }
   }
   return deltas;
