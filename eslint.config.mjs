@@ -25,7 +25,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.spec.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    files: [
+      '**/*.spec.ts',
+      '**/*.testing.ts',
+      '**/testing/**/*.ts',
+      'test/**/*.ts',
+      'bench/**/*.ts',
+      'scripts/**/*.ts',
+    ],
     // Response bodies in tests are JSON of any shape; the assertions give them their types.
     rules: {
       'no-console': 'off',

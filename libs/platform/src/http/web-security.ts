@@ -94,9 +94,9 @@ export function securityHeaders(options: HelmetOptions): Record<string, string> 
       },
     },
   );
-  let failure: unknown;
+  let failure: Error | undefined;
   helmet(options)(noRequest as never, recorder as never, (error?: unknown) => {
-    failure = error;
+    if (error) failure = error instanceof Error ? error : new Error('helmet failed at start-up');
   });
   if (failure) throw failure;
   return headers;
