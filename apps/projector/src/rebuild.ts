@@ -90,7 +90,7 @@ async function openDatabase(
     say(`Using the running embedded PostgreSQL on port ${running}`);
     return { url, stop: async () => undefined };
   }
-  const database = await resolveDatabase(config, say);
+  const database = await resolveDatabase(config, (_level, message) => say(message));
   return { url: database.url, stop: () => database.stop() };
 }
 

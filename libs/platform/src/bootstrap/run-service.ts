@@ -94,7 +94,11 @@ export async function runService(definition: ServiceDefinition): Promise<void> {
   };
 
   try {
-    database = await resolveDatabase(config, (message) => bootLog.info(message), { supervise });
+    database = await resolveDatabase(
+      config,
+      (level, message, extra) => bootLog[level](extra ?? {}, message),
+      { supervise },
+    );
     if (database.migrationsApplied.length > 0) {
       bootLog.info({ migrations: database.migrationsApplied }, 'migrations applied');
     }

@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/app-config';
 import { StartupError } from '../bootstrap/startup-error';
 import { lockDataDir } from './data-dir-lock';
 import { isDatabaseUnavailable } from '../plumbing';
+import type { Log } from '../plumbing';
 import { startEmbeddedPostgres, type SupervisionEvent } from './embedded-postgres';
 import { runMigrations } from './migrate';
 
@@ -23,7 +24,7 @@ export interface ResolvedDatabase {
  */
 export async function resolveDatabase(
   config: AppConfig,
-  log: (message: string) => void,
+  log: Log,
   options: { supervise?: (event: SupervisionEvent) => boolean | void } = {},
 ): Promise<ResolvedDatabase> {
   if (config.databaseUrl) {
@@ -42,7 +43,7 @@ export async function resolveDatabase(
   }
   const release = lockDataDir(config.dataDir);
   const dataDir = join(config.dataDir, 'postgres');
-  log(`DATABASE_URL is unset: starting the embedded PostgreSQL in ${dataDir}`);
+  log('info', `DATABASE_URL is unset: starting the embedded PostgreSQL in ${dataDir}`);
   let cluster: Awaited<ReturnType<typeof startEmbeddedPostgres>>;
   try {
     cluster = await startEmbeddedPostgres({
