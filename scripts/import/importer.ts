@@ -3,7 +3,8 @@ import { canonicalJson, validateReport } from '@cm/contracts';
 import { AcledMapper } from './acled.mapper';
 import { csvRows } from './csv-rows';
 import type { ImportFormat, MappedReport, MapperOptions, RowMapper } from './mapping';
-import { ImportAbort, MonitorApi } from './monitor-api';
+import type { MonitorApi } from './monitor-api';
+import { ImportAbort } from './monitor-api';
 import { UcdpGedMapper } from './ucdp-ged.mapper';
 
 /** A row (or a report of it) that did not go in, or was skipped: where and why. */

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { AlerterService } from '@cm/alerter';
 import { aCasualtyReport, aDeploymentReport } from '@cm/contracts/testing';
-import { httpClient, startTestApp, TestApp } from '@cm/test-support';
+import type { TestApp } from '@cm/test-support';
+import { httpClient, startTestApp } from '@cm/test-support';
 
 /**
  * Who may do what, and who did what: named and sha256-hashed keys, the key's name and the

@@ -6,7 +6,8 @@ import {
   aSanctionDemandReport,
   aViolationReport,
 } from '@cm/contracts/testing';
-import { httpClient, startTestApp, TEST_KEYS, TestApp } from '@cm/test-support';
+import type { TestApp } from '@cm/test-support';
+import { httpClient, startTestApp, TEST_KEYS } from '@cm/test-support';
 
 type Response = { status: number; body: any; headers: Headers; text: string };
 

@@ -6,7 +6,8 @@ import {
   aViolationReport,
 } from '@cm/contracts/testing';
 import { validateReport } from '@cm/contracts';
-import { httpClient, startTestApp, TEST_KEYS, TestApp } from '@cm/test-support';
+import type { TestApp } from '@cm/test-support';
+import { httpClient, startTestApp, TEST_KEYS } from '@cm/test-support';
 
 /**
  * Bad input of every shape gets a 4xx with field paths, never a 5xx, and leaves nothing

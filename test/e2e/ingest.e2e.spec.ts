@@ -4,7 +4,8 @@ import {
   aSanctionDemandReport,
   aViolationReport,
 } from '@cm/contracts/testing';
-import { httpClient, startTestApp, TEST_KEYS, TestApp } from '@cm/test-support';
+import type { TestApp } from '@cm/test-support';
+import { httpClient, startTestApp, TEST_KEYS } from '@cm/test-support';
 
 describe('ingest over HTTP (real app, real PostgreSQL)', () => {
   let testApp: TestApp;

@@ -1,5 +1,6 @@
 import { aDeploymentReport, aViolationReport } from '@cm/contracts/testing';
-import { httpClient, startTestApp, TEST_KEYS, TestApp } from '@cm/test-support';
+import type { TestApp } from '@cm/test-support';
+import { httpClient, startTestApp, TEST_KEYS } from '@cm/test-support';
 
 type Client = ReturnType<typeof httpClient>;
 

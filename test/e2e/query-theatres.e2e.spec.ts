@@ -6,7 +6,8 @@ import {
 } from '@cm/contracts/testing';
 import { AlerterService } from '@cm/alerter';
 import { ProjectorService } from '@cm/projector';
-import { httpClient, startTestApp, TEST_KEYS, TestApp } from '@cm/test-support';
+import type { TestApp } from '@cm/test-support';
+import { httpClient, startTestApp, TEST_KEYS } from '@cm/test-support';
 
 type Client = ReturnType<typeof httpClient>;
 type Item = { reportId: string; occurredAt: string; version: number; [field: string]: any };

@@ -8,7 +8,8 @@ import {
   aViolationReport,
 } from '@cm/contracts/testing';
 import { ProjectorService } from '@cm/projector';
-import { httpClient, startTestApp, TEST_KEYS, TestApp } from '@cm/test-support';
+import type { TestApp } from '@cm/test-support';
+import { httpClient, startTestApp, TEST_KEYS } from '@cm/test-support';
 import { eventually } from '@cm/test-support/eventually';
 
 type Client = ReturnType<typeof httpClient>;

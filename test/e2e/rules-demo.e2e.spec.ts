@@ -3,7 +3,8 @@ import { sendScenario, servedCalls, untilSettled } from '../../scripts/demo/demo
 import { MonitorClient } from '../../scripts/demo/monitor-client';
 import type { AlertView } from '../../scripts/demo/monitor-views';
 import { tarnValleyScenario } from '../../scripts/demo/tarn-valley.scenario';
-import { startTestApp, TEST_KEYS, TestApp } from '@cm/test-support';
+import type { TestApp } from '@cm/test-support';
+import { startTestApp, TEST_KEYS } from '@cm/test-support';
 
 /** What `npm run demo` does, against the real monitor over HTTP, twice. */
 describe('the demo against the monitor (real app, real PostgreSQL)', () => {

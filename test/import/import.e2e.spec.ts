@@ -6,7 +6,8 @@ import { Importer, type ImportStats, type RejectedRow } from '../../scripts/impo
 import { MonitorApi } from '../../scripts/import/monitor-api';
 import { TheatreMapping } from '../../scripts/import/theatre-mapping';
 import { readDeletions } from '../../scripts/import/run-import';
-import { httpClient, startTestApp, TEST_KEYS, TestApp } from '@cm/test-support';
+import type { TestApp } from '@cm/test-support';
+import { httpClient, startTestApp, TEST_KEYS } from '@cm/test-support';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'import');
 const fixture = (name: string) => join(FIXTURES, name);

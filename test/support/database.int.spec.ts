@@ -1,5 +1,6 @@
 import { migrations } from '../../infra/migrations';
-import { createTestDatabase, TestDatabase } from './database';
+import type { TestDatabase } from './database';
+import { createTestDatabase } from './database';
 
 describe('test database support', () => {
   let database: TestDatabase;

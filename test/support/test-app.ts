@@ -5,7 +5,8 @@ import { loadConfig } from '../../libs/platform/src/config/app-config';
 import { createHttpApp } from '../../libs/platform/src/http/http-app';
 import { contractSchemas } from '@cm/contracts';
 import type { Clock } from '../../libs/platform/src/time/clock';
-import { createTestDatabase, TestDatabase } from './database';
+import type { TestDatabase } from './database';
+import { createTestDatabase } from './database';
 import { expectDocumentedResponse } from './openapi-responses';
 
 export const TEST_KEYS = {

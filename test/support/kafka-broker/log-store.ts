@@ -1,16 +1,14 @@
 import { ErrorCode } from './protocol/error-codes';
 import { codecName } from './protocol/compression';
 import type { Codec } from './protocol/compression';
+import type { DecodedRecord, RecordBatchHeader, RecordHeader } from './protocol/record-batch';
 import {
   compressionOf,
   decodeRecords,
-  DecodedRecord,
   hasValidCrc,
   isControl,
   isTransactional,
   readRecordBatchHeader,
-  RecordBatchHeader,
-  RecordHeader,
   withBaseOffset,
 } from './protocol/record-batch';
 

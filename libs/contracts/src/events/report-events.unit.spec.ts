@@ -7,13 +7,13 @@ import {
 } from '../testing';
 import { validateReport } from '../validation/report.validation';
 import type { Report } from '../report.types';
+import type { ReportEvent } from './report-events';
 import {
   EVENT_SCHEMA_VERSIONS,
   EVENT_TYPES,
   isReportedEvent,
   isReportEvent,
   reportedEventFor,
-  ReportEvent,
   reportStreamId,
 } from './report-events';
 

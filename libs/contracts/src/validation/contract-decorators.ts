@@ -20,7 +20,8 @@ import {
 } from 'class-validator';
 import { COUNTRY_CODES, STATE_ACTOR_CODES } from '../country-codes';
 import { REPORT_ID_PATTERN, SLUG_PATTERN } from '../report-vocabulary';
-import { DtoClass, registerNestedField } from './nested-fields';
+import type { DtoClass } from './nested-fields';
+import { registerNestedField } from './nested-fields';
 import { parseIsoDateTime } from './iso-date-time';
 import {
   EARLIEST_INSTANT_MESSAGE,

@@ -3,19 +3,21 @@ import { CorrectionDto } from '../dto/correction.dto';
 import { DETAILS_DTO_BY_TYPE } from '../dto/report-details.dto';
 import { ReportDto } from '../dto/report.dto';
 import { RetractionDto } from '../dto/retraction.dto';
+import type { ReportType } from '../report-vocabulary';
 import {
   DEFAULT_OCCURRED_PRECISION,
   isReportType,
   LIMITS,
   OCCURRED_AFTER_REPORTED_MAX_MS,
   REPORTED_AT_CLOCK_SKEW_MS,
-  ReportType,
 } from '../report-vocabulary';
 import type { BatchEnvelope, Correction, Report, ReportDetails, Retraction } from '../report.types';
 import { parseIsoDateTime } from './iso-date-time';
-import { DtoClass, isRecord } from './nested-fields';
+import type { DtoClass } from './nested-fields';
+import { isRecord } from './nested-fields';
 import { checkObject } from './validation-plan';
-import { FieldError, ROOT_PATH, ValidationResult } from './validation-result';
+import type { FieldError, ValidationResult } from './validation-result';
+import { ROOT_PATH } from './validation-result';
 
 export interface ClockOptions {
   /** The time to judge "in the future" by; injected so that validation is deterministic. */

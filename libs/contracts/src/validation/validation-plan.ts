@@ -1,7 +1,10 @@
-import { getMetadataStorage, ValidationArguments, ValidationTypes } from 'class-validator';
+import type { ValidationArguments } from 'class-validator';
+import { getMetadataStorage, ValidationTypes } from 'class-validator';
 import { LIMITS } from '../report-vocabulary';
-import { DtoClass, isRecord, NestedField, nestedFieldOf } from './nested-fields';
-import { FieldError, joinPath } from './validation-result';
+import type { DtoClass, NestedField } from './nested-fields';
+import { isRecord, nestedFieldOf } from './nested-fields';
+import type { FieldError } from './validation-result';
+import { joinPath } from './validation-result';
 
 /**
  * Runs the rules the DTO decorators declare, read once from class-validator's metadata

@@ -1,18 +1,22 @@
-import { validateSync, ValidationError } from 'class-validator';
+import type { ValidationError } from 'class-validator';
+import { validateSync } from 'class-validator';
 import fc from 'fast-check';
 import { CorrectionDto } from '../dto/correction.dto';
 import { DETAILS_DTO_BY_TYPE } from '../dto/report-details.dto';
 import { ReportDto } from '../dto/report.dto';
-import { isReportType, REPORT_TYPES, ReportType } from '../report-vocabulary';
+import type { ReportType } from '../report-vocabulary';
+import { isReportType, REPORT_TYPES } from '../report-vocabulary';
 import {
   aCasualtyReport,
   aDeploymentReport,
   aSanctionDemandReport,
   aViolationReport,
 } from '../testing';
-import { DtoClass, isRecord, nestedFieldOf } from './nested-fields';
+import type { DtoClass } from './nested-fields';
+import { isRecord, nestedFieldOf } from './nested-fields';
 import { checkObject } from './validation-plan';
-import { FieldError, joinPath } from './validation-result';
+import type { FieldError } from './validation-result';
+import { joinPath } from './validation-result';
 
 /**
  * The plan runs the decorators' rules without class-validator's executor (for speed). This

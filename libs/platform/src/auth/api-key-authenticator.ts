@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { ProblemError } from '../http/problem';
-import { ApiKey, Role, ROLES, sha256 } from './api-keys';
+import type { ApiKey, Role } from './api-keys';
+import { ROLES, sha256 } from './api-keys';
 
 /** Who made a request: the key's name and roles. Set on `request.principal` (see below). */
 export interface Principal {

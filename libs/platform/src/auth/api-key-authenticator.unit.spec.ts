@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ProblemError } from '../http/problem';
+import type { ProblemError } from '../http/problem';
 import { ANONYMOUS, ApiKeyAuthenticator } from './api-key-authenticator';
 import { parseApiKeys } from './api-keys';
 

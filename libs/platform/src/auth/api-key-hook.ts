@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Role } from './api-keys';
-import { ANONYMOUS, ApiKeyAuthenticator, Principal } from './api-key-authenticator';
+import type { ApiKeyAuthenticator, Principal } from './api-key-authenticator';
+import { ANONYMOUS } from './api-key-authenticator';
 import type { AuthRouteConfig } from './roles.decorator';
 
 declare module 'fastify' {

@@ -1,4 +1,5 @@
-import Fastify, { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import Fastify from 'fastify';
 import { ProblemError } from '../http/problem';
 import { ApiKeyAuthenticator } from './api-key-authenticator';
 import { installApiKeyAuthentication } from './api-key-hook';

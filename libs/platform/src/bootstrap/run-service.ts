@@ -2,11 +2,14 @@ import { Logger as NestLogger, type DynamicModule } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino, { type Logger } from 'pino';
 import { terminalLogDestination } from './terminal-logs';
-import { AppConfig, ConfigError, configuredRulesDir, loadConfig } from '../config/app-config';
-import { resolveDatabase, ResolvedDatabase } from '../database/database-bootstrap';
+import type { AppConfig } from '../config/app-config';
+import { ConfigError, configuredRulesDir, loadConfig } from '../config/app-config';
+import type { ResolvedDatabase } from '../database/database-bootstrap';
+import { resolveDatabase } from '../database/database-bootstrap';
 import { isDatabaseUnavailable } from '../plumbing';
 import type { SupervisionEvent } from '../database/embedded-postgres';
-import { createHttpApp, HttpAppOptions } from '../http/http-app';
+import type { HttpAppOptions } from '../http/http-app';
+import { createHttpApp } from '../http/http-app';
 import { StartupError } from './startup-error';
 
 export interface ConfigProblem {

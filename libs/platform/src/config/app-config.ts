@@ -1,7 +1,8 @@
 import { BlockList, isIP } from 'node:net';
 import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { ApiKey, parseApiKeys } from '../auth/api-keys';
+import type { ApiKey } from '../auth/api-keys';
+import { parseApiKeys } from '../auth/api-keys';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = [

@@ -1,5 +1,6 @@
 import type { Correction, Report } from '@cm/contracts';
-import { foldReportHistory, ReportHistoryEvent } from './report-history';
+import type { ReportHistoryEvent } from './report-history';
+import { foldReportHistory } from './report-history';
 import { givenReport, type GivenEvent } from './report-history.testing';
 
 const filed = {
