@@ -19,6 +19,12 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
       'no-console': ['error', { allow: ['warn', 'error'] }],
+      // A type-only import says so (`import type`): it loads nothing at run time. Files with
+      // decorators are exempt (emitDecoratorMetadata: their constructor types are values).
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { prefer: 'type-imports', fixStyle: 'separate-type-imports' },
+      ],
       // Methods that implement a Promise-returning port (codecs, hooks, lifecycle, lag probes)
       // stay async without an await, so that what they throw reaches the caller as a rejection.
       '@typescript-eslint/require-await': 'off',
