@@ -49,7 +49,7 @@ export class AppendCoalescer {
       this.store
         .appendBatch(batch.map((entry) => entry.item))
         .then(
-          (outcomes) => batch.forEach((entry, index) => entry.resolve(outcomes[index])),
+          (outcomes) => batch.forEach((entry, index) => entry.resolve(outcomes[index]!)),
           // An item PostgreSQL refuses comes back as its own 'rejected' outcome (appendBatch
           // isolates it), so what lands here is a failure of the transaction itself (the
           // database down): it fails every caller in it. Their items were not stored, unless

@@ -83,7 +83,7 @@ export async function countEventsAfter(pool: Queryable, checkpoint: Checkpoint):
        LIMIT ${LAG_COUNT_CAP}) AS behind`,
     [checkpoint.transactionId, checkpoint.position],
   );
-  return Number(rows[0].lag);
+  return Number(rows[0]!.lag); // one row: a count
 }
 
 export interface StoreEventSourceOptions {

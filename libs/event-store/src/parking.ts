@@ -158,7 +158,7 @@ export async function findParkedEvent(
     `SELECT ${PARKED_COLUMNS} FROM parked_events WHERE subscriber = $1 AND position = $2`,
     [subscriber, position],
   );
-  return rows.length === 0 ? null : toParkedEvent(rows[0]);
+  return rows[0] === undefined ? null : toParkedEvent(rows[0]);
 }
 
 /** Parked events per subscriber (subscribers with none are absent). */
@@ -321,7 +321,7 @@ export async function handleOrPark<T>(items: T[], options: HandleOrParkOptions<T
         return;
       }
       if (part.length === 1 && tries >= maxTries) {
-        await parkWithRetries(part[0], lastError, tries);
+        await parkWithRetries(part[0]!, lastError, tries);
         return;
       }
       await options.pause(tries);

@@ -103,17 +103,18 @@ export class PostgresEventStore {
     const key = options.idempotency?.key ?? null;
     const hash = options.idempotency?.contentHash ?? null;
     const required = expectedVersionParam(options.expectedVersion);
+    const only = prepared.length === 1 ? prepared[0] : undefined;
     const query =
-      prepared.length === 1
+      only !== undefined
         ? {
             name: 'cm_es_append_one',
             text: APPEND_ONE,
             values: [
               streamId,
-              prepared[0].id,
-              prepared[0].type,
-              JSON.stringify(prepared[0].data),
-              JSON.stringify(prepared[0].metadata),
+              only.id,
+              only.type,
+              JSON.stringify(only.data),
+              JSON.stringify(only.metadata),
               key,
               hash,
               required,
@@ -127,7 +128,8 @@ export class PostgresEventStore {
     for (let attempt = 1; ; attempt++) {
       let row: AppendRow;
       try {
-        row = (await this.pool.query<AppendRow>(query)).rows[0];
+        // The append's SELECT returns one row, whatever happened.
+        row = (await this.pool.query<AppendRow>(query)).rows[0]!;
       } catch (error) {
         if (isItemError(error)) throw unstorable(streamId, error);
         if (!isUniqueViolation(error)) throw error;
@@ -193,7 +195,7 @@ export class PostgresEventStore {
     } catch (error) {
       if (!isItemError(error)) throw error;
       if (items.length === 1) {
-        return [{ status: 'rejected', error: unstorable(items[0].streamId, error) }];
+        return [{ status: 'rejected', error: unstorable(items[0]!.streamId, error) }];
       }
       const half = Math.ceil(items.length / 2);
       const first = await this.appendIsolated(items.slice(0, half), prepared.slice(0, half));
@@ -290,7 +292,7 @@ export class PostgresEventStore {
       name: 'cm_es_head_position',
       text: HEAD_POSITION,
     });
-    return Number(rows[0].position);
+    return Number(rows[0]!.position); // max() gives one row
   }
 
   /** The checkpoint of the event at `position`; UnknownPositionError when there is none. */
@@ -322,8 +324,9 @@ export class PostgresEventStore {
     const keys = { keys: [] as string[], hashes: [] as string[], items: [] as number[] };
     plan.forEach((decision, index) => {
       if (decision.kind !== 'append') return;
-      const item = items[index];
-      prepared[index].forEach((event, i) => {
+      // plan, items and prepared are parallel arrays.
+      const item = items[index]!;
+      prepared[index]!.forEach((event, i) => {
         events.push({ ...event, stream: item.streamId, version: decision.firstVersion + i });
       });
       planned.items.push(index);
@@ -372,11 +375,12 @@ export class PostgresEventStore {
       text: IDEMPOTENCY_KEY,
       values: [options.idempotency.key],
     });
-    if (rows.length === 0) return null;
-    if (rows[0].content_hash !== options.idempotency.contentHash) {
+    const [row] = rows;
+    if (row === undefined) return null;
+    if (row.content_hash !== options.idempotency.contentHash) {
       throw new IdempotencyConflictError(options.idempotency.key);
     }
-    return appendResultOf(rows[0].result);
+    return appendResultOf(row.result);
   }
 
   private async streamVersion(streamId: string): Promise<number> {
@@ -385,7 +389,7 @@ export class PostgresEventStore {
       text: STREAM_VERSION,
       values: [streamId],
     });
-    return rows[0].version;
+    return rows[0]!.version; // coalesce(max()) gives one row
   }
 }
 
@@ -399,7 +403,7 @@ export async function checkpointAtPosition(
     text: TRANSACTION_OF_POSITION,
     values: [position],
   });
-  if (rows.length === 0) throw new UnknownPositionError(position);
+  if (rows[0] === undefined) throw new UnknownPositionError(position);
   return { position, transactionId: rows[0].transaction_id };
 }
 
@@ -417,7 +421,7 @@ function resolveOutcomes(
         outcomes.push({
           status: 'created',
           result: {
-            streamId: items[index].streamId,
+            streamId: items[index]!.streamId,
             nextExpectedVersion: planned.lastVersion,
             firstPosition: written.first,
             lastPosition: written.last,
@@ -429,7 +433,8 @@ function resolveOutcomes(
         outcomes.push({ status: 'duplicate', result: appendResultOf(planned.result) });
         return;
       case 'same-as': {
-        const first = outcomes[planned.index];
+        // Planned before this item, so already decided.
+        const first = outcomes[planned.index]!;
         outcomes.push(
           first.status === 'conflict' || first.status === 'rejected'
             ? first

@@ -66,5 +66,5 @@ export async function readEventAt(db: Queryable, position: number): Promise<Stor
      FROM events WHERE position = $1`,
     [position],
   );
-  return rows.length === 0 ? null : toStoredEvent(rows[0]);
+  return rows[0] === undefined ? null : toStoredEvent(rows[0]);
 }

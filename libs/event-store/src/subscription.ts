@@ -80,8 +80,8 @@ export function describeSubscriptionFailure(
     events.length === 0
       ? `after position ${context.after.position}`
       : events.length === 1
-        ? `at ${describeEvent(events[0])}`
-        : `on ${events.length} events at positions ${events[0].position}..${events[events.length - 1].position}`;
+        ? `at ${describeEvent(events[0]!)}`
+        : `on ${events.length} events at positions ${events[0]!.position}..${events[events.length - 1]!.position}`;
   const kind = context.transient
     ? "not the events' fault: waiting to retry without using a try"
     : `try ${context.tries}`;
@@ -150,7 +150,7 @@ export async function loadCheckpoint(tx: Queryable, name: string): Promise<Check
     text: LOAD_CHECKPOINT,
     values: [name],
   });
-  return rows.length === 0 ? START : toCheckpoint(rows[0]);
+  return rows[0] === undefined ? START : toCheckpoint(rows[0]);
 }
 
 /** Stores the checkpoint of `name`; call it in the transaction that did the work. */
@@ -464,7 +464,7 @@ class PostgresSubscription implements Subscription {
       handle: (part) =>
         inPartTransaction(async () => {
           await this.options.handle(part, client);
-          return checkpointOf(part[part.length - 1]);
+          return checkpointOf(part[part.length - 1]!); // a part is never empty
         }),
       park: (event, failure) =>
         inPartTransaction(async () => {
@@ -583,7 +583,7 @@ class PostgresSubscription implements Subscription {
     client.on('error', this.onClientError);
     try {
       const { rows } = await client.query<{ locked: boolean }>(TRY_LOCK, [this.options.name]);
-      if (!rows[0].locked) {
+      if (!rows[0]!.locked) {
         client.removeListener('error', this.onClientError);
         client.release();
         return null;
@@ -649,7 +649,7 @@ async function headCheckpoint(pool: Pool): Promise<Checkpoint | null> {
     name: 'cm_es_head_checkpoint',
     text: HEAD_CHECKPOINT,
   });
-  return rows.length === 0 ? null : toCheckpoint(rows[0]);
+  return rows[0] === undefined ? null : toCheckpoint(rows[0]);
 }
 
 function checkpointOf(event: StoredEvent): Checkpoint {

@@ -185,7 +185,7 @@ export class AlertRelay {
       },
       handle: async (part) => {
         await this.send(part);
-        const last = part[part.length - 1].seq;
+        const last = part[part.length - 1]!.seq; // a part is never empty
         await this.moveSeq(client, after, last);
         after = last;
         this.markPublished(last);
@@ -219,7 +219,7 @@ export class AlertRelay {
       onFailure: ({ items, error, transient, tries }) =>
         this.options.log?.(
           'warn',
-          `alert relay: publishing failed for changes ${items[0].seq}..${items[items.length - 1].seq} (${
+          `alert relay: publishing failed for changes ${items[0]!.seq}..${items[items.length - 1]!.seq} (${
             transient
               ? "not the changes' fault: waiting to retry without using a try"
               : `try ${tries}`
@@ -294,7 +294,7 @@ export class AlertRelay {
     client.on('error', this.onClientError);
     try {
       const { rows } = await client.query<{ locked: boolean }>(TRY_LOCK, [this.name]);
-      if (!rows[0].locked) {
+      if (!rows[0]!.locked) {
         client.removeListener('error', this.onClientError);
         client.release();
         return undefined;

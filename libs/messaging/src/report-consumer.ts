@@ -378,12 +378,12 @@ export class ReportConsumer {
         );
       }
       await this.handleItems(payload, items);
-      cursor = checkpointOfEvent(events[events.length - 1]);
+      cursor = checkpointOfEvent(events[events.length - 1]!); // never empty here
     }
     for (const { message, error } of unverified) {
       await this.deadLetter(payload, message, error, 1);
     }
-    payload.resolveOffset(chunk[chunk.length - 1].message.offset);
+    payload.resolveOffset(chunk[chunk.length - 1]!.message.offset); // a chunk is never empty
   }
 
   /**
@@ -489,7 +489,8 @@ export class ReportConsumer {
         this.assertOurs(payload);
         await this.handleInTransaction(topic, partition, part);
         const carried = part.filter((item) => item.message);
-        if (carried.length > 0) payload.resolveOffset(carried[carried.length - 1].message!.offset);
+        const last = carried[carried.length - 1];
+        if (last?.message) payload.resolveOffset(last.message.offset);
         await payload.heartbeat().catch(() => undefined);
       },
       park: async (only, failure) => {
@@ -508,8 +509,8 @@ export class ReportConsumer {
           'warn',
           `kafka consumer ${this.options.groupId}: partition ${partition} failed ${
             failed.length === 1
-              ? `at ${describeEvent(failed[0].event)}`
-              : `on ${failed.length} events at positions ${failed[0].event.position}..${failed[failed.length - 1].event.position}`
+              ? `at ${describeEvent(failed[0]!.event)}`
+              : `on ${failed.length} events at positions ${failed[0]!.event.position}..${failed[failed.length - 1]!.event.position}`
           } (${transient ? "not the events' fault: waiting to retry without using a try" : `try ${tries}`}): ${summarizeFailure(error).message}`,
           { partition, err: error },
         ),
@@ -558,7 +559,7 @@ export class ReportConsumer {
         }
         if (events.length > 0) {
           await this.options.handle({ topic, partition, events, progress: progress.effective, tx });
-          const last = checkpointOfEvent(events[events.length - 1]);
+          const last = checkpointOfEvent(events[events.length - 1]!);
           await advanceProgress(tx, this.options.groupId, topic, partition, progress.own, last);
         }
         await tx.query('COMMIT');
@@ -780,7 +781,7 @@ function summarizePositions(positions: readonly number[]): string {
   const runs: string[] = [];
   for (let i = 0; i < positions.length;) {
     let j = i;
-    while (j + 1 < positions.length && positions[j + 1] === positions[j] + 1) j++;
+    while (j + 1 < positions.length && positions[j + 1] === positions[j]! + 1) j++;
     runs.push(i === j ? String(positions[i]) : `${positions[i]}..${positions[j]}`);
     i = j + 1;
   }

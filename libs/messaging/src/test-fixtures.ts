@@ -186,13 +186,14 @@ export class MessagingHarness {
     const { rows } = await this.db.pool.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM events`,
     );
+    const total = rows[0]!.n; // one row: a count
     const events: StoredEvent[] = [];
     let after: Checkpoint = START;
     const deadline = Date.now() + 30_000;
-    while (events.length < rows[0].n) {
+    while (events.length < total) {
       const page = await this.store.readAll({ after, limit: 1000 });
       if (page.events.length === 0) {
-        if (Date.now() > deadline) throw new Error(`read ${events.length} of ${rows[0].n} events`);
+        if (Date.now() > deadline) throw new Error(`read ${events.length} of ${total} events`);
         await sleep(20);
         continue;
       }
