@@ -5,9 +5,9 @@ import {
   TEST_API_KEYS,
   type AppProcess,
   type BuiltApps,
-} from '../support/app-process';
-import { KafkaTestBroker } from '../support/kafka-broker/kafka-test-broker';
-import { createTestDatabase, TEST_KEYS, type TestDatabase } from '../support';
+} from '@cm/test-support/app-process';
+import { KafkaTestBroker } from '@cm/test-support/kafka-broker/kafka-test-broker';
+import { createTestDatabase, TEST_KEYS, type TestDatabase } from '@cm/test-support';
 
 jest.setTimeout(240_000);
 

@@ -1,12 +1,12 @@
 import { KafkaJSNonRetriableError } from 'kafkajs';
 import type { PoolClient } from 'pg';
-import { reportedEventFor, reportStreamId, TOPICS } from '../../libs/contracts/src';
-import { PostgresEventStore } from '../../libs/event-store/src';
-import { KAFKA_RUNTIME, partitionFor } from '../../libs/messaging/src';
-import type { KafkaRuntime, ReportConsumer } from '../../libs/messaging/src';
-import { aCasualtyReport } from '../../libs/contracts/src/testing';
-import { KafkaTestBroker } from '../support/kafka-broker/kafka-test-broker';
-import { httpClient, startTestApp, type TestApp } from '../support';
+import { reportedEventFor, reportStreamId, TOPICS } from '@cm/contracts';
+import { PostgresEventStore } from '@cm/event-store';
+import { KAFKA_RUNTIME, partitionFor } from '@cm/messaging';
+import type { KafkaRuntime, ReportConsumer } from '@cm/messaging';
+import { aCasualtyReport } from '@cm/contracts/testing';
+import { KafkaTestBroker } from '@cm/test-support/kafka-broker/kafka-test-broker';
+import { httpClient, startTestApp, type TestApp } from '@cm/test-support';
 
 jest.setTimeout(180_000);
 

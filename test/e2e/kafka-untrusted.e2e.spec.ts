@@ -1,17 +1,17 @@
-import { KAFKA_HEADERS, reportedEventFor, reportStreamId, TOPICS } from '../../libs/contracts/src';
-import { PostgresEventStore, readEventAt } from '../../libs/event-store/src';
-import type { StoredEvent } from '../../libs/event-store/src';
+import { KAFKA_HEADERS, reportedEventFor, reportStreamId, TOPICS } from '@cm/contracts';
+import { PostgresEventStore, readEventAt } from '@cm/event-store';
+import type { StoredEvent } from '@cm/event-store';
 import {
   createKafka,
   encodeReportMessage,
   KAFKA_RUNTIME,
   partitionFor,
   STORE_TRANSACTION_HEADER,
-} from '../../libs/messaging/src';
-import type { KafkaRuntime } from '../../libs/messaging/src';
-import { aCasualtyReport } from '../../libs/contracts/src/testing';
-import { KafkaTestBroker } from '../support/kafka-broker/kafka-test-broker';
-import { startTestApp, type TestApp } from '../support';
+} from '@cm/messaging';
+import type { KafkaRuntime } from '@cm/messaging';
+import { aCasualtyReport } from '@cm/contracts/testing';
+import { KafkaTestBroker } from '@cm/test-support/kafka-broker/kafka-test-broker';
+import { startTestApp, type TestApp } from '@cm/test-support';
 
 jest.setTimeout(180_000);
 

@@ -7,12 +7,12 @@ import { PostgresEventStore } from '@cm/event-store';
 import { createTestDatabase } from '@cm/test-support';
 import type { TestDatabase } from '@cm/test-support';
 import { loadRulesDirectory } from '@cm/alerts';
-import { EventLog } from '../../../libs/escalation/src/testing/report-events';
+import { EventLog } from '@cm/escalation/testing/report-events';
 import {
   contractAlerts,
   readAllEvents,
   storedAlerts,
-} from '../../../test/support/synthetic-history-store';
+} from '@cm/test-support/synthetic-history-store';
 import { Alerter } from './alerter';
 
 jest.setTimeout(300_000);

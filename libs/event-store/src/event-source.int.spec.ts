@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
+import { createTestDatabase, type TestDatabase } from '@cm/test-support/database';
 import { compareCheckpoints, START, type Checkpoint } from './checkpoint';
 import { StoreEventSource, type EventBatch } from './event-source';
 import { PostgresEventStore } from './postgres-event-store';

@@ -1,6 +1,6 @@
 import { reportedEventFor, reportStreamId, TOPICS } from '@cm/contracts';
 import type { Checkpoint, StoredEvent } from '@cm/event-store';
-import { aCasualtyReport } from '../../contracts/src/testing';
+import { aCasualtyReport } from '@cm/contracts/testing';
 import type { Message } from 'kafkajs';
 import { checkpointOfEvent, encodeReportMessage, STORE_TRANSACTION_HEADER } from './report-message';
 import { eventually, headersOf, MessagingHarness, THEATRES } from './test-fixtures';

@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
+import { createTestDatabase, type TestDatabase } from '@cm/test-support/database';
 import { withTransaction } from './transaction';
 
 describe('withTransaction', () => {
