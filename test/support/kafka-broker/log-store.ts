@@ -225,10 +225,7 @@ export class PartitionLog {
 
   records(): StoredRecord[] {
     return this.batches.flatMap((batch) => {
-      const kept = batch.records.filter(
-        (record) => batch.baseOffset + record.offsetDelta >= this.startOffset,
-      );
-      return kept.map((record) => ({
+      return batch.records.map((record) => ({
         topic: this.topic,
         partition: this.index,
         offset: batch.baseOffset + record.offsetDelta,
