@@ -16,7 +16,7 @@ import type { EngineChanges } from './engine/alert-engine-runner';
 
 export const ALERTER_SUBSCRIPTION = 'alerter';
 
-const DEFAULT_BATCH_SIZE = 5_000;
+const DEFAULT_BATCH_SIZE = 2_000;
 
 export interface AlerterOptions {
   pool: Pool;
@@ -24,7 +24,7 @@ export interface AlerterOptions {
   /** The subscription's and the snapshot's name (default `alerter`). */
   name?: string;
   /**
-   * Most events handled in one transaction (default 5,000). Live, a batch is what arrived since
+   * Most events handled in one transaction (default 2,000). Live, a batch is what arrived since
    * the last one; catching up, it is this many, and an alert that changes many times within a
    * batch is written and journaled once (its last state), so larger batches catch up faster.
    */
