@@ -13,7 +13,7 @@ export const ALERTER_SUBSCRIPTION = 'alerter';
 /** The consumer group of the distributed mode: the same name as the subscription. */
 export const ALERTER_GROUP = ALERTER_SUBSCRIPTION;
 
-const DEFAULT_BATCH_SIZE = 5_000;
+const DEFAULT_BATCH_SIZE = 2_000;
 
 export interface AlerterOptions {
   pool: Pool;
@@ -26,7 +26,7 @@ export interface AlerterOptions {
   /** The default source's subscription and snapshot name (default `alerter`). */
   name?: string;
   /**
-   * Most events handled in one transaction (default 5,000). Live, a batch is what arrived since
+   * Most events handled in one transaction (default 2,000). Live, a batch is what arrived since
    * the last one; catching up, it is this many, and an alert that changes many times within a
    * batch is written and journaled once (its last state), so larger batches catch up faster.
    */

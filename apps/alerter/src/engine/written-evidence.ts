@@ -8,12 +8,15 @@ type Evidence = StoredAlert['evidence'];
  * entries; the lists are the engine's own, shared, not copies). Only what committed may be in
  * it: the runner empties it whenever its state is not a committed checkpoint's (a failed batch,
  * another process meanwhile, a restore). Users never change evidence, so their actions do not
- * make it stale. Bounded: the least recently written alerts fall out and are read again.
+ * make it stale. Bounded: the least recently written alerts fall out and are read again. The
+ * lists keep their entries alive after the engine lets an alert go, so the bound is kept small
+ * (a batch of 2,000 events changes a few hundred alerts of the synthetic history; 20,000 lists
+ * held tens of MB on a million events, and the capped heap ran out).
  */
 export class WrittenEvidence {
   private readonly lists = new Map<string, Evidence>();
 
-  constructor(private readonly capacity = 20_000) {}
+  constructor(private readonly capacity = 2_048) {}
 
   get(alertId: string): Evidence | undefined {
     return this.lists.get(alertId);
