@@ -157,6 +157,8 @@ function cpuSeconds(pid: number): number {
  * (backends that closed; cutime and cstime) and its live children (backends, WAL writer,
  * checkpointer). The bench's server serves only the bench.
  */
+const postmasters = new Map<string, string>();
+
 function databaseCpuSeconds(database: string): number {
   const stat = (pid: string) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   const processes: { pid: string; ppid: string; title: string }[] = [];
@@ -172,11 +174,13 @@ function databaseCpuSeconds(database: string): number {
       // Gone meanwhile.
     }
   }
+  // Found once and kept: a service just started may hold no connection yet.
   const backend = processes.find(
     (process) => process.title.startsWith('postgres: ') && process.title.includes(` ${database} `),
   );
-  if (!backend) return 0;
-  const postmaster = backend.ppid;
+  if (backend) postmasters.set(database, backend.ppid);
+  const postmaster = postmasters.get(database);
+  if (!postmaster) return 0;
   let total = 0;
   try {
     const fields = stat(postmaster);
@@ -383,7 +387,7 @@ export async function benchImport(databaseUrl: string): Promise<BenchResult[]> {
       `${run.importerCpu.toFixed(1)} s (${Math.round(run.rows / Math.max(run.importerCpu, 0.01)).toLocaleString('en-US')} rows per CPU second), ` +
       `monitor ${run.monitorCpu.toFixed(1)} s, PostgreSQL ${run.databaseCpu.toFixed(1)} s ` +
       `(all three: ${Math.round(run.rows / Math.max(run.importerCpu + run.monitorCpu + run.databaseCpu, 0.01)).toLocaleString('en-US')} rows per CPU second), load average ${run.load}; peak RSS ${run.peakRssMb.toFixed(0)} MB; ${run.summary}`;
-    const perThousand = (cpu: number, rows: number) => `${((cpu * 1000) / rows).toFixed(0)} ms`;
+    const perThousand = (cpu: number, rows: number) => `${((cpu * 1e6) / rows).toFixed(0)} ms`;
     const ingestCpu = ingestRun.importerCpu + ingestRun.monitorCpu + ingestRun.databaseCpu;
     const storeCpu = storeRun.benchCpu + storeRun.databaseCpu;
     return [
