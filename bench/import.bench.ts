@@ -1,15 +1,33 @@
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  createReadStream,
+  createWriteStream,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { Pool } from 'pg';
+import { canonicalJson, reportedEventFor, reportStreamId, validateReport } from '@cm/contracts';
+import { PostgresEventStore, type BatchItem } from '@cm/event-store';
 import { ACLED_COLUMNS } from '../scripts/import/acled.mapper';
+import { csvRows } from '../scripts/import/csv-rows';
+import { mapperFor } from '../scripts/import/importer';
+import { TheatreMapping } from '../scripts/import/theatre-mapping';
 import { UCDP_GED_COLUMNS } from '../scripts/import/ucdp-ged.mapper';
 import { root, startProcess, stopProcess } from './alert-probes';
 import type { BenchResult } from './bench-result';
 
-const ROWS = 200_000;
-const SMALL_ROWS = 20_000;
+/** IMPORT_BENCH_SCALE=0.05 for a quick trial run by hand; the figures kept are at 1. */
+const SCALE = Number(process.env.IMPORT_BENCH_SCALE) || 1;
+const ROWS = Math.round(200_000 * SCALE);
+const SMALL_ROWS = Math.round(20_000 * SCALE);
+/** Rows of the two ceiling runs (the ingest service alone, appendBatch alone). */
+const CEILING_ROWS = Math.round(100_000 * SCALE);
 const TARGET_ROWS_PER_SECOND = 20_000;
 
 const COUNTRIES = [
@@ -25,7 +43,7 @@ const csvCell = (value: string) =>
 const day = (index: number) => new Date(Date.UTC(2023, 0, 1) + (index % 700) * 86_400_000);
 
 /** ACLED rows, every one with fatalities (one report each), notes with commas and quotes. */
-function acledRow(index: number, prefix: string): string {
+export function acledRow(index: number, prefix: string): string {
   const [iso, country, code, lat, lon] = COUNTRIES[index % COUNTRIES.length];
   const date = day(index).toISOString().slice(0, 10);
   const values: Record<string, string> = {
@@ -63,7 +81,7 @@ function acledRow(index: number, prefix: string): string {
 }
 
 /** UCDP GED rows: both sides with deaths, civilians in every third (2 or 3 reports a row). */
-function ucdpRow(index: number): string {
+export function ucdpRow(index: number): string {
   const date = `${day(index).toISOString().slice(0, 10)} 00:00:00.000`;
   const civilians = index % 3 === 0 ? 2 : 0;
   const values: Record<string, string> = {
@@ -99,7 +117,7 @@ function ucdpRow(index: number): string {
   return UCDP_GED_COLUMNS.map((name) => csvCell(values[name] ?? '')).join(',');
 }
 
-async function writeFile(
+export async function writeFile(
   path: string,
   header: readonly string[],
   rows: number,
@@ -139,6 +157,8 @@ function cpuSeconds(pid: number): number {
  * (backends that closed; cutime and cstime) and its live children (backends, WAL writer,
  * checkpointer). The bench's server serves only the bench.
  */
+const postmasters = new Map<string, string>();
+
 function databaseCpuSeconds(database: string): number {
   const stat = (pid: string) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   const processes: { pid: string; ppid: string; title: string }[] = [];
@@ -154,11 +174,13 @@ function databaseCpuSeconds(database: string): number {
       // Gone meanwhile.
     }
   }
+  // Found once and kept: a service just started may hold no connection yet.
   const backend = processes.find(
     (process) => process.title.startsWith('postgres: ') && process.title.includes(` ${database} `),
   );
-  if (!backend) return 0;
-  const postmaster = backend.ppid;
+  if (backend) postmasters.set(database, backend.ppid);
+  const postmaster = postmasters.get(database);
+  if (!postmaster) return 0;
   let total = 0;
   try {
     const fields = stat(postmaster);
@@ -229,9 +251,92 @@ async function runImport(
   };
 }
 
+interface StoreRun {
+  seconds: number;
+  reports: number;
+  /** CPU seconds of this process (appendBatch's JavaScript) and of PostgreSQL during it. */
+  benchCpu: number;
+  databaseCpu: number;
+  load: string;
+}
+
+/**
+ * The store's ceiling for the same reports: the file mapped by the importer's mapper and
+ * validated by the contract's validateReport (not timed), each report made into the batch
+ * item the ingest service makes (its Reported event, provenance metadata, the sha256 of its
+ * canonical JSON as the idempotency key's hash), then appendBatch in batches of 1000, 4 in
+ * flight, as the importer sends them. No HTTP, no importer, no projector or alerter.
+ */
+async function runAppendBatchAlone(file: string, databaseUrl: string): Promise<StoreRun> {
+  const mapper = mapperFor('acled', { release: 'ACLED', theatres: TheatreMapping.empty() });
+  const now = new Date();
+  const batches: BatchItem[][] = [[]];
+  let metadata = { schemaVersion: 1, recordedBy: 'anonymous', requestId: randomUUID() };
+  for await (const row of csvRows(createReadStream(file))) {
+    const result = mapper.map(row);
+    if (result.kind !== 'reports') continue;
+    for (const mapped of result.reports) {
+      const validation = validateReport(mapped, { now });
+      if (!validation.ok) throw new Error(`line ${row.line}: ${JSON.stringify(validation.errors)}`);
+      const report = validation.value;
+      const event = reportedEventFor(report);
+      if (batches[batches.length - 1].length === 1000) {
+        batches.push([]);
+        metadata = { ...metadata, requestId: randomUUID() };
+      }
+      batches[batches.length - 1].push({
+        streamId: reportStreamId(report.reportId),
+        events: [{ type: event.type, data: event.data, metadata }],
+        expectedVersion: 'no_stream',
+        idempotency: {
+          key: report.reportId,
+          contentHash: createHash('sha256').update(canonicalJson(report)).digest('base64url'),
+        },
+      });
+    }
+  }
+  const pool = new Pool({ connectionString: databaseUrl, max: 4 });
+  try {
+    const store = new PostgresEventStore(pool);
+    const database = new URL(databaseUrl).pathname.slice(1);
+    await pool.query('SELECT 1');
+    const databaseBefore = databaseCpuSeconds(database);
+    const cpuBefore = process.cpuUsage();
+    const started = process.hrtime.bigint();
+    let next = 0;
+    let reports = 0;
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (next < batches.length) {
+          const outcomes = await store.appendBatch(batches[next++]);
+          if (outcomes.some((outcome) => outcome.status !== 'created')) {
+            throw new Error('appendBatch alone: a report was not created');
+          }
+          const n = outcomes.length;
+          reports += n;
+        }
+      }),
+    );
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const cpu = process.cpuUsage(cpuBefore);
+    return {
+      seconds,
+      reports,
+      benchCpu: (cpu.user + cpu.system) / 1e6,
+      databaseCpu: databaseCpuSeconds(database) - databaseBefore,
+      load: readFileSync('/proc/loadavg', 'utf8').split(' ')[0],
+    };
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Rows a second that two cores doing nothing else would give at this CPU cost per row. */
+const twoCoreCeiling = (rows: number, cpuSeconds: number) => (2 * rows) / cpuSeconds;
+
 export async function benchImport(databaseUrl: string): Promise<BenchResult[]> {
   const directory = mkdtempSync(join(tmpdir(), 'cm-import-bench-'));
-  const monitor = await startProcess('dist/apps/monitor/src/main.js', {
+  let monitor = await startProcess('dist/apps/monitor/src/main.js', {
     DATABASE_URL: databaseUrl,
   });
   try {
@@ -241,6 +346,10 @@ export async function benchImport(databaseUrl: string): Promise<BenchResult[]> {
     await writeFile(small, ACLED_COLUMNS, SMALL_ROWS, (i) => acledRow(i, 'S'));
     await writeFile(acled, ACLED_COLUMNS, ROWS, (i) => acledRow(i, ''));
     await writeFile(ucdp, UCDP_GED_COLUMNS, ROWS, ucdpRow);
+    const ingestOnly = join(directory, 'acled-ingest.csv');
+    const storeOnly = join(directory, 'acled-store.csv');
+    await writeFile(ingestOnly, ACLED_COLUMNS, CEILING_ROWS, (i) => acledRow(i, 'I'));
+    await writeFile(storeOnly, ACLED_COLUMNS, CEILING_ROWS, (i) => acledRow(i, 'B'));
 
     const target = {
       url: monitor.url,
@@ -256,12 +365,31 @@ export async function benchImport(databaseUrl: string): Promise<BenchResult[]> {
     const ucdpRun = await runImport('ucdp-ged', ucdp, ROWS, target);
     console.log(`  ${ROWS} UCDP GED rows: ${ucdpRun.summary}`);
 
+    // Ceilings, in the same run and database: the ingest service alone (the monitor's
+    // projector and alerter not running), then appendBatch alone (no process but this one).
+    await stopProcess(monitor.child);
+    monitor = await startProcess('dist/apps/ingest/src/main.js', { DATABASE_URL: databaseUrl });
+    const ingestRun = await runImport('acled', ingestOnly, CEILING_ROWS, {
+      ...target,
+      url: monitor.url,
+      pid: monitor.child.pid!,
+    });
+    console.log(`  ${CEILING_ROWS} ACLED rows into the ingest service alone: ${ingestRun.summary}`);
+    await stopProcess(monitor.child);
+    const storeRun = await runAppendBatchAlone(storeOnly, databaseUrl);
+    console.log(
+      `  ${storeRun.reports} reports by appendBatch alone: ${(storeRun.reports / storeRun.seconds).toFixed(0)}/s`,
+    );
+
     const rate = (rows: number, run: ImportRun) => rows / run.seconds;
     const details = (run: ImportRun) =>
       `${run.seconds.toFixed(1)} s wall, process start to exit; CPU: importer ` +
       `${run.importerCpu.toFixed(1)} s (${Math.round(run.rows / Math.max(run.importerCpu, 0.01)).toLocaleString('en-US')} rows per CPU second), ` +
       `monitor ${run.monitorCpu.toFixed(1)} s, PostgreSQL ${run.databaseCpu.toFixed(1)} s ` +
       `(all three: ${Math.round(run.rows / Math.max(run.importerCpu + run.monitorCpu + run.databaseCpu, 0.01)).toLocaleString('en-US')} rows per CPU second), load average ${run.load}; peak RSS ${run.peakRssMb.toFixed(0)} MB; ${run.summary}`;
+    const perThousand = (cpu: number, rows: number) => `${((cpu * 1e6) / rows).toFixed(0)} ms`;
+    const ingestCpu = ingestRun.importerCpu + ingestRun.monitorCpu + ingestRun.databaseCpu;
+    const storeCpu = storeRun.benchCpu + storeRun.databaseCpu;
     return [
       {
         name: `ACLED, ${ROWS.toLocaleString('en-US')} rows (1 report each) into an empty store`,
@@ -296,6 +424,34 @@ export async function benchImport(databaseUrl: string): Promise<BenchResult[]> {
           met: rate(ROWS, ucdpRun) >= TARGET_ROWS_PER_SECOND,
         },
         details: details(ucdpRun),
+      },
+      {
+        name: `ACLED, ${CEILING_ROWS.toLocaleString('en-US')} rows into the ingest service alone (no projector, no alerter)`,
+        unit: 'rows/s',
+        value: rate(CEILING_ROWS, ingestRun),
+        details:
+          `dist/apps/ingest alone on the same database after the runs above (nothing projects ` +
+          `or raises alerts meanwhile). CPU per 1000 rows: importer ` +
+          `${perThousand(ingestRun.importerCpu, CEILING_ROWS)}, ingest ${perThousand(ingestRun.monitorCpu, CEILING_ROWS)}, ` +
+          `PostgreSQL ${perThousand(ingestRun.databaseCpu, CEILING_ROWS)}: two free cores could take about ` +
+          `${Math.round(twoCoreCeiling(CEILING_ROWS, ingestCpu)).toLocaleString('en-US')} rows/s this way. ${details(ingestRun)}`,
+      },
+      {
+        name: `appendBatch alone, the same ${CEILING_ROWS.toLocaleString('en-US')} ACLED reports (the store's ceiling)`,
+        unit: 'reports/s',
+        value: storeRun.reports / storeRun.seconds,
+        target: {
+          description: `the import's target: >= ${TARGET_ROWS_PER_SECOND.toLocaleString('en-US')}/s`,
+          met: storeRun.reports / storeRun.seconds >= TARGET_ROWS_PER_SECOND,
+        },
+        details:
+          `mapped and validated first (not timed), then PostgresEventStore.appendBatch in ` +
+          `batches of 1000, 4 in flight, with the items the ingest service makes (event, ` +
+          `metadata, content hash); no HTTP, importer, projector or alerter. ` +
+          `${storeRun.seconds.toFixed(1)} s; CPU per 1000 reports: appendBatch's JavaScript ` +
+          `${perThousand(storeRun.benchCpu, storeRun.reports)}, PostgreSQL ${perThousand(storeRun.databaseCpu, storeRun.reports)}: ` +
+          `two free cores could take about ${Math.round(twoCoreCeiling(storeRun.reports, storeCpu)).toLocaleString('en-US')} reports/s. ` +
+          `Load average ${storeRun.load}`,
       },
       {
         name: `Importer peak RSS, ${ROWS.toLocaleString('en-US')} ACLED rows`,
