@@ -3,7 +3,6 @@ import {
   compareCheckpoints,
   describeEvent,
   handleOrPark,
-  isConnectionError,
   isTransientFailure,
   readEventAt,
   recordParkedEvent,
@@ -14,6 +13,7 @@ import {
   TransientError,
 } from '@cm/event-store';
 import type { Checkpoint, StoredEvent } from '@cm/event-store';
+import { backoffMs, withTransaction } from '@cm/platform/plumbing';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import { advanceProgress, loadProgress, ProgressMovedError } from './consumer-progress';
@@ -540,42 +540,33 @@ export class ReportConsumer {
     partition: number,
     chunk: Item[],
   ): Promise<void> {
-    const tx = await this.options.pool.connect();
-    let broken = false;
-    try {
-      await tx.query('BEGIN');
-      try {
-        await this.options.beforeBatch?.(tx);
-        const progress = await loadProgress(tx, this.options.groupId, topic, partition);
-        // The store's events in read order; another member may have handled some meanwhile.
-        const events: StoredEvent[] = [];
-        let after = progress.effective;
-        for (const { event } of chunk) {
-          const at = checkpointOfEvent(event);
-          if (compareCheckpoints(at, after) > 0) {
-            events.push(event);
-            after = at;
-          }
+    const events = await withTransaction(this.options.pool, async (tx) => {
+      await this.options.beforeBatch?.(tx);
+      const progress = await loadProgress(tx, this.options.groupId, topic, partition);
+      // The store's events in read order; another member may have handled some meanwhile.
+      const fresh: StoredEvent[] = [];
+      let after = progress.effective;
+      for (const { event } of chunk) {
+        const at = checkpointOfEvent(event);
+        if (compareCheckpoints(at, after) > 0) {
+          fresh.push(event);
+          after = at;
         }
-        if (events.length > 0) {
-          await this.options.handle({ topic, partition, events, progress: progress.effective, tx });
-          const last = checkpointOfEvent(events[events.length - 1]!);
-          await advanceProgress(tx, this.options.groupId, topic, partition, progress.own, last);
-        }
-        await tx.query('COMMIT');
-        this.options.onHandled?.({ partition, events, duplicates: chunk.length - events.length });
-      } catch (error) {
-        await tx.query('ROLLBACK').catch(() => {
-          broken = true;
-        });
-        throw error;
       }
-    } catch (error) {
-      if (isConnectionError(error)) broken = true;
-      throw error;
-    } finally {
-      tx.release(broken);
-    }
+      if (fresh.length > 0) {
+        await this.options.handle({
+          topic,
+          partition,
+          events: fresh,
+          progress: progress.effective,
+          tx,
+        });
+        const last = checkpointOfEvent(fresh[fresh.length - 1]!);
+        await advanceProgress(tx, this.options.groupId, topic, partition, progress.own, last);
+      }
+      return fresh;
+    });
+    this.options.onHandled?.({ partition, events, duplicates: chunk.length - events.length });
   }
 
   /**
@@ -590,10 +581,7 @@ export class ReportConsumer {
     const { topic, partition } = payload.batch;
     return this.inPartition(partition, async () => {
       this.assertOurs(payload);
-      const tx = await this.options.pool.connect();
-      let broken = false;
-      try {
-        await tx.query('BEGIN');
+      await withTransaction(this.options.pool, async (tx) => {
         const progress = await loadProgress(tx, this.options.groupId, topic, partition);
         const to = checkpointOfEvent(event);
         if (compareCheckpoints(to, progress.effective) > 0) {
@@ -607,16 +595,7 @@ export class ReportConsumer {
           });
           await advanceProgress(tx, this.options.groupId, topic, partition, progress.own, to);
         }
-        await tx.query('COMMIT');
-      } catch (error) {
-        await tx.query('ROLLBACK').catch(() => {
-          broken = true;
-        });
-        if (isConnectionError(error)) broken = true;
-        throw error;
-      } finally {
-        tx.release(broken);
-      }
+      });
       this.options.log?.(
         'error',
         `kafka consumer ${this.options.groupId} parked the event at ${describeEvent(event)} ` +
@@ -653,11 +632,8 @@ export class ReportConsumer {
           );
           return;
         }
-        const tx = await this.options.pool.connect();
-        let broken = false;
         try {
-          await tx.query('BEGIN');
-          try {
+          await withTransaction(this.options.pool, async (tx) => {
             await this.options.beforeBatch?.(tx);
             const progress = await loadProgress(tx, this.options.groupId, this.topic, partition);
             await this.options.handle({
@@ -668,33 +644,22 @@ export class ReportConsumer {
               tx,
             });
             await settleRetrySucceeded(tx, this.options.groupId, request.position);
-            await tx.query('COMMIT');
-            this.options.log?.(
-              'warn',
-              `kafka consumer ${this.options.groupId}: retry of the parked event at ${describeEvent(event)} succeeded`,
-              { partition },
-            );
-          } catch (error) {
-            await tx.query('ROLLBACK').catch(() => {
-              broken = true;
-            });
-            if (isConnectionError(error)) broken = true;
-            if (isTransient(error)) throw error; // asked again at the next poll
-            await settleRetryFailed(
-              this.options.pool,
-              this.options.groupId,
-              request.position,
-              error,
-            );
-            this.options.log?.(
-              'warn',
-              `kafka consumer ${this.options.groupId}: retry of the parked event at ${describeEvent(event)} failed`,
-              { partition, err: error },
-            );
-          }
-        } finally {
-          tx.release(broken);
+          });
+        } catch (error) {
+          if (isTransient(error)) throw error; // asked again at the next poll
+          await settleRetryFailed(this.options.pool, this.options.groupId, request.position, error);
+          this.options.log?.(
+            'warn',
+            `kafka consumer ${this.options.groupId}: retry of the parked event at ${describeEvent(event)} failed`,
+            { partition, err: error },
+          );
+          return;
         }
+        this.options.log?.(
+          'warn',
+          `kafka consumer ${this.options.groupId}: retry of the parked event at ${describeEvent(event)} succeeded`,
+          { partition },
+        );
       });
     }
   }
@@ -760,7 +725,7 @@ export class ReportConsumer {
 
   /** Back-off `attempt` (1, 2, ...), heartbeating so the group keeps the partition with us. */
   private async pause(payload: EachBatchPayload, attempt: number): Promise<void> {
-    let left = Math.min(this.retryInitialMs * 2 ** Math.min(attempt - 1, 16), this.retryMaxMs);
+    let left = backoffMs(attempt, { initialMs: this.retryInitialMs, maxMs: this.retryMaxMs });
     while (left > 0) {
       const step = Math.min(left, 1000);
       await new Promise((resolve) => setTimeout(resolve, step));
