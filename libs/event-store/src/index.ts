@@ -47,7 +47,8 @@ export type {
   SubscriptionFailureContext,
   SubscriptionOptions,
 } from './subscription';
-export { readEventAt } from './read-all';
+export { readEventAt, toStoredEvent } from './read-all';
+export type { EventRow } from './read-all';
 export { subscriptionLogging } from './subscription-logging';
 export { countEventsAfter, LAG_COUNT_CAP, StoreEventSource } from './event-source';
 export type {

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import { compareCheckpoints } from '@cm/event-store';
-import type { Checkpoint, StoredEvent } from '@cm/event-store';
+import { compareCheckpoints, toStoredEvent } from '@cm/event-store';
+import type { Checkpoint, EventRow, StoredEvent } from '@cm/event-store';
 import type { Queryable } from '@cm/platform/plumbing';
 import { checkpointOfEvent } from './report-message';
 
@@ -11,18 +11,6 @@ import { checkpointOfEvent } from './report-message';
  */
 export class UnverifiedMessageError extends Error {
   override readonly name = 'UnverifiedMessageError';
-}
-
-interface EventRow {
-  position: string;
-  transaction_id: string;
-  event_id: string;
-  stream_id: string;
-  stream_version: number;
-  type: string;
-  data: unknown;
-  metadata: Record<string, unknown>;
-  recorded_at: Date;
 }
 
 /**
@@ -40,20 +28,6 @@ const COLUMNS = `events.position::text AS position, events.transaction_id::text 
   events.event_id::text AS event_id, events.stream_id, events.stream_version, events.type,
   events.data, events.metadata, events.recorded_at`;
 
-function toEvent(row: EventRow): StoredEvent {
-  return {
-    position: Number(row.position),
-    transactionId: row.transaction_id,
-    eventId: row.event_id,
-    streamId: row.stream_id,
-    streamVersion: row.stream_version,
-    type: row.type,
-    data: row.data,
-    metadata: row.metadata,
-    recordedAt: row.recorded_at,
-  };
-}
-
 /** The stored events at `positions`, by position (absent where the store has none). */
 export async function storedEventsAt(
   db: Queryable,
@@ -64,7 +38,7 @@ export async function storedEventsAt(
     `SELECT ${COLUMNS} FROM events WHERE events.position = ANY($1::bigint[])`,
     [positions],
   );
-  return new Map(rows.map((row) => [Number(row.position), toEvent(row)]));
+  return new Map(rows.map((row) => [Number(row.position), toStoredEvent(row)]));
 }
 
 /**
