@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { KafkaTestBroker, type AppendEvent } from '../test/support/kafka-broker/kafka-test-broker';
+import { stopOnSignals } from '../test/support/kafka-broker/run-broker';
 
 /** A batch the broker stored, and when (Date.now() in the broker's process). */
 export interface TimedAppend extends AppendEvent {
@@ -38,16 +39,7 @@ async function main(): Promise<void> {
       console.log('kafka-test-broker appends written');
     });
   }
-  let stopping = false;
-  const stop = async (): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    await broker.stop();
-    console.log(`kafka-test-broker stopped, ${broker.errors.length} errors`);
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void stop());
-  process.once('SIGINT', () => void stop());
+  stopOnSignals(broker);
   console.log(`kafka-test-broker listening on ${broker.brokers[0]}`);
 }
 

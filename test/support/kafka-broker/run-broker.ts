@@ -64,6 +64,19 @@ async function main(): Promise<void> {
     console.error(`kafka-test-broker: cannot listen on ${values.host}:${port}: ${String(error)}`);
     process.exit(1);
   }
+  stopOnSignals(broker);
+  console.log(`kafka-test-broker listening on ${broker.brokers[0]}`);
+  console.log(
+    'kafka-test-broker: a test harness, in memory: stopping it loses every topic, message and ' +
+      'committed offset (docs/KAFKA-TEST-BROKER.md)',
+  );
+}
+
+/**
+ * On SIGTERM or SIGINT: stops the broker, prints `kafka-test-broker stopped, <n> errors`
+ * (requests it could not serve) and exits. For every process that serves a test broker.
+ */
+export function stopOnSignals(broker: KafkaTestBroker): void {
   let stopping = false;
   const stop = async (): Promise<void> => {
     if (stopping) return;
@@ -74,11 +87,6 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => void stop());
   process.once('SIGINT', () => void stop());
-  console.log(`kafka-test-broker listening on ${broker.brokers[0]}`);
-  console.log(
-    'kafka-test-broker: a test harness, in memory: stopping it loses every topic, message and ' +
-      'committed offset (docs/KAFKA-TEST-BROKER.md)',
-  );
 }
 
 if (require.main === module) void main();
