@@ -310,8 +310,7 @@ export class EscalationEngine {
       const scan =
         touched.get(tracked) ??
         rule.evaluator.scan(state, tracked.coverFrom, tracked.coverTo, true);
-      const { alertId, raisedAt: raisedFirst } = tracked.alert;
-      const alert = this.buildAlert(rule, state.theatre, alertId, raisedFirst, scan);
+      const alert = this.buildAlert(rule, state.theatre, tracked, scan);
       if (raised.has(tracked)) {
         tracked.alert = alert;
         changes.push({ change: 'raised', alert });
@@ -331,18 +330,19 @@ export class EscalationEngine {
   private buildAlert(
     rule: CompiledRule,
     theatre: string,
-    alertId: string,
-    raisedAt: string,
+    tracked: TrackedAlert,
     scan: ScanResult,
   ): Alert {
     const evidence = scan.evidence;
+    const { alertId, raisedAt } = tracked.alert;
+    tracked.aggregates ??= this.compiled.aggregatesFor(rule);
     return {
       alertId,
       rule: rule.rule.id,
       theatre,
       severity: rule.rule.severity,
       status: 'open',
-      summary: this.compiled.renderSummary(rule, theatre, scan),
+      summary: this.compiled.renderSummary(rule, theatre, scan, tracked.aggregates),
       windowStart: evidenceEntry(evidence[0]).occurredAt,
       windowEnd: evidenceEntry(evidence[evidence.length - 1]).occurredAt,
       raisedAt,
