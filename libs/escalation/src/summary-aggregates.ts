@@ -24,10 +24,19 @@ export class EvidenceAggregates {
     const old = this.evidence;
     this.evidence = evidence;
     if (this.fields.length === 0 || old === evidence) return;
+    // Most updates add a report or two: skip the records both share at either end first.
     let i = 0;
-    let j = 0;
-    while (i < old.length || j < evidence.length) {
-      if (i < old.length && j < evidence.length) {
+    const shared = Math.min(old.length, evidence.length);
+    while (i < shared && old[i] === evidence[i]) i++;
+    let oldEnd = old.length;
+    let newEnd = evidence.length;
+    while (oldEnd > i && newEnd > i && old[oldEnd - 1] === evidence[newEnd - 1]) {
+      oldEnd--;
+      newEnd--;
+    }
+    let j = i;
+    while (i < oldEnd || j < newEnd) {
+      if (i < oldEnd && j < newEnd) {
         const before = old[i];
         const after = evidence[j];
         if (before === after) {
@@ -39,7 +48,7 @@ export class EvidenceAggregates {
         // The same report in another version: it leaves and its new version comes.
         if (order <= 0) this.leave(old[i++]);
         if (order >= 0) this.enter(evidence[j++]);
-      } else if (i < old.length) {
+      } else if (i < oldEnd) {
         this.leave(old[i++]);
       } else {
         this.enter(evidence[j++]);
