@@ -335,7 +335,10 @@ export class EscalationEngine {
   ): Alert {
     const evidence = scan.evidence;
     const { alertId, raisedAt } = tracked.alert;
-    tracked.aggregates ??= this.compiled.aggregatesFor(rule);
+    // Most alerts stay small, where a pass over the evidence costs less than the memory of
+    // aggregates kept beside every alert; those that grow keep them.
+    if (evidence.length < KEEP_AGGREGATES_FROM) tracked.aggregates = undefined;
+    else tracked.aggregates ??= this.compiled.aggregatesFor(rule);
     return {
       alertId,
       rule: rule.rule.id,
@@ -350,6 +353,9 @@ export class EscalationEngine {
     };
   }
 }
+
+/** The evidence from which an alert keeps its summary's aggregates across updates. */
+const KEEP_AGGREGATES_FROM = 64;
 
 function describe(cause: Cause): string {
   const verb = { reported: 'was filed', corrected: 'was corrected', retracted: 'was retracted' }[
