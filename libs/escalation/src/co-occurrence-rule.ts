@@ -44,6 +44,12 @@ export function coOccurrenceEvaluator(
       const anchors = new EvidenceSet();
       const partners = new EvidenceSet();
       const result: ScanResult = { firings: [], measures: NO_MEASURES, evidence: [] };
+      // No `b` report near the span: nothing fires, and the `a` reports need no look (a
+      // theatre's deployments pile up long before any violation comes to pair them with).
+      if (firstAtOrAfter(listB, from - before) >= firstAfter(listB, to + within)) {
+        if (withEvidence) result.roles = { a: [], b: [] };
+        return result;
+      }
       for (let index = firstAtOrAfter(listA, from); index < listA.length; index++) {
         const a = listA[index];
         if (a.t > to) break;

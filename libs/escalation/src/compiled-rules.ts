@@ -7,9 +7,10 @@ import { PatternTable } from './report-pattern';
 import type { ReportRecord } from './report-record';
 import { FieldSlots } from './report-record';
 import type { RuleEvaluator, ScanResult } from './rule-evaluation';
-import type { Rule, RuleError, Scalar } from './rule.types';
+import type { Rule, RuleError } from './rule.types';
 import { parseRules } from './rule.validation';
 import { spikeEvaluator } from './spike-rule';
+import { EvidenceAggregates } from './summary-aggregates';
 import type { TemplatePart } from './summary-template';
 import { parseTemplate, renderTemplate } from './summary-template';
 import { thresholdEvaluator } from './threshold-rule';
@@ -34,6 +35,8 @@ export interface CompiledRule {
   readonly cooldown: number;
   readonly evaluator: RuleEvaluator;
   readonly summary: readonly TemplatePart[];
+  /** The slots the summary's functions read (sum, max, distinct, values). */
+  readonly summarySlots: readonly number[];
   /** How far behind a firing its alert's evidence can reach: lookback + lookahead + cooldown. */
   readonly horizon: number;
 }
@@ -82,8 +85,9 @@ export class CompiledRuleSet {
         break;
     }
     const summary = parseTemplate(rule.summary, rule.kind).parts;
+    const summarySlots: number[] = [];
     for (const part of summary)
-      if (typeof part !== 'string' && part.path) this.slots.slot(part.path);
+      if (typeof part !== 'string' && part.path) summarySlots.push(this.slots.slot(part.path));
     const cooldown = durationMs(rule.cooldown);
     return {
       rule,
@@ -91,6 +95,7 @@ export class CompiledRuleSet {
       cooldown,
       evaluator,
       summary,
+      summarySlots,
       horizon: evaluator.lookback + evaluator.lookahead + cooldown,
     };
   }
@@ -100,17 +105,24 @@ export class CompiledRuleSet {
     return rule.evaluator.patterns.some((pattern) => record.patterns.includes(pattern));
   }
 
-  renderSummary(rule: CompiledRule, theatre: string, scan: ScanResult): string {
+  /** Aggregates for a rule's summary, to keep beside an alert across its updates. */
+  aggregatesFor(rule: CompiledRule): EvidenceAggregates {
+    return new EvidenceAggregates(rule.summarySlots);
+  }
+
+  /**
+   * The summary of a firing's alert. With `aggregates` (kept per alert, see aggregatesFor),
+   * the functions over evidence cost what changed since the alert's last summary, not all of
+   * its evidence; the text is the same either way.
+   */
+  renderSummary(
+    rule: CompiledRule,
+    theatre: string,
+    scan: ScanResult,
+    aggregates = this.aggregatesFor(rule),
+  ): string {
     const { evidence } = scan;
-    const eachValue = (path: string, visit: (value: Scalar) => void): void => {
-      const slot = this.slots.slot(path);
-      for (let index = 0; index < evidence.length; index++) {
-        const value = evidence[index].values[slot];
-        if (value === null) continue;
-        if (Array.isArray(value)) for (const item of value) visit(item);
-        else visit(value);
-      }
-    };
+    aggregates.update(evidence);
     return renderTemplate(rule.summary, ({ name, path }) => {
       switch (name) {
         case 'rule':
@@ -136,27 +148,16 @@ export class CompiledRuleSet {
           const ratio = scan.measures.ratio ?? null;
           return ratio === null ? 'n/a' : `${formatNumber(ratio)}x`;
         }
-        case 'sum': {
-          let total = 0;
-          eachValue(path as string, (v) => {
-            if (typeof v === 'number') total += v;
-          });
-          return formatNumber(total);
-        }
+        case 'sum':
+          return formatNumber(aggregates.field(this.slots.slot(path as string)).sum(evidence));
         case 'max': {
-          let max = -Infinity;
-          eachValue(path as string, (v) => {
-            if (typeof v === 'number' && v > max) max = v;
-          });
-          return max === -Infinity ? 'n/a' : formatNumber(max);
+          const max = aggregates.field(this.slots.slot(path as string)).max();
+          return max === undefined ? 'n/a' : formatNumber(max);
         }
         case 'distinct':
-        case 'values': {
-          const values = new Set<Scalar>();
-          eachValue(path as string, (v) => values.add(v));
-          if (name === 'distinct') return String(values.size);
-          return [...values].map(String).sort().join(', ') || 'none';
-        }
+          return String(aggregates.field(this.slots.slot(path as string)).distinct());
+        case 'values':
+          return aggregates.field(this.slots.slot(path as string)).values();
         default:
           return `{{${name}}}`;
       }

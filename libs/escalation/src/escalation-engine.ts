@@ -310,8 +310,7 @@ export class EscalationEngine {
       const scan =
         touched.get(tracked) ??
         rule.evaluator.scan(state, tracked.coverFrom, tracked.coverTo, true);
-      const { alertId, raisedAt: raisedFirst } = tracked.alert;
-      const alert = this.buildAlert(rule, state.theatre, alertId, raisedFirst, scan);
+      const alert = this.buildAlert(rule, state.theatre, tracked, scan);
       if (raised.has(tracked)) {
         tracked.alert = alert;
         changes.push({ change: 'raised', alert });
@@ -331,18 +330,22 @@ export class EscalationEngine {
   private buildAlert(
     rule: CompiledRule,
     theatre: string,
-    alertId: string,
-    raisedAt: string,
+    tracked: TrackedAlert,
     scan: ScanResult,
   ): Alert {
     const evidence = scan.evidence;
+    const { alertId, raisedAt } = tracked.alert;
+    // Most alerts stay small, where a pass over the evidence costs less than the memory of
+    // aggregates kept beside every alert; those that grow keep them.
+    if (evidence.length < KEEP_AGGREGATES_FROM) tracked.aggregates = undefined;
+    else tracked.aggregates ??= this.compiled.aggregatesFor(rule);
     return {
       alertId,
       rule: rule.rule.id,
       theatre,
       severity: rule.rule.severity,
       status: 'open',
-      summary: this.compiled.renderSummary(rule, theatre, scan),
+      summary: this.compiled.renderSummary(rule, theatre, scan, tracked.aggregates),
       windowStart: evidenceEntry(evidence[0]).occurredAt,
       windowEnd: evidenceEntry(evidence[evidence.length - 1]).occurredAt,
       raisedAt,
@@ -350,6 +353,9 @@ export class EscalationEngine {
     };
   }
 }
+
+/** The evidence from which an alert keeps its summary's aggregates across updates. */
+const KEEP_AGGREGATES_FROM = 64;
 
 function describe(cause: Cause): string {
   const verb = { reported: 'was filed', corrected: 'was corrected', retracted: 'was retracted' }[

@@ -134,6 +134,33 @@ export function firstAfter(records: readonly ReportRecord[], t: number): number 
   return low;
 }
 
+/**
+ * The first index at or after `from` whose record's time is after `t` (`inclusive`: at or
+ * after `t`), found by galloping from `from`: steps of 1, 2, 4... then a binary search, so a
+ * bound that moves a little costs little and one that jumps far costs a logarithm.
+ */
+export function advanceTo(
+  records: readonly ReportRecord[],
+  from: number,
+  t: number,
+  inclusive: boolean,
+): number {
+  const before = (record: ReportRecord): boolean => (inclusive ? record.t < t : record.t <= t);
+  let low = from;
+  let step = 1;
+  while (low + step <= records.length && before(records[low + step - 1])) {
+    low += step;
+    step *= 2;
+  }
+  let high = Math.min(low + step - 1, records.length);
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (before(records[middle])) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
 /** Where `record` is, or would go, in a sorted list. */
 export function insertionIndex(records: readonly ReportRecord[], record: ReportRecord): number {
   let low = 0;

@@ -1,5 +1,6 @@
 import type { Alert } from './alert.types';
 import type { ReportRecord } from './report-record';
+import type { EvidenceAggregates } from './summary-aggregates';
 import { firstAtOrAfter, insertionIndex } from './report-record';
 import type { PatternRecords } from './rule-evaluation';
 
@@ -17,6 +18,11 @@ export interface TrackedAlert {
   coverTo: number;
   /** As last reported in a change. */
   alert: Alert;
+  /**
+   * The summary's functions over the alert's last evidence, so that an update costs what
+   * changed (not kept in snapshots: made again from the evidence at the next update).
+   */
+  aggregates?: EvidenceAggregates;
 }
 
 export interface RuleAlerts {

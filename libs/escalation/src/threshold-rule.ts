@@ -1,5 +1,5 @@
 import type { FieldSlots, ReportRecord } from './report-record';
-import { firstAtOrAfter, forEachValue } from './report-record';
+import { advanceTo, firstAtOrAfter, forEachValue } from './report-record';
 import type { Scalar, ThresholdRule } from './rule.types';
 import { durationMs } from './duration';
 import type { PatternRecords, RuleEvaluator, ScanResult } from './rule-evaluation';
@@ -60,9 +60,16 @@ export function thresholdEvaluator(
           low = firstAtOrAfter(list, t - duration);
           high = low;
         }
-        // Every report at the anchor's instant is in its window, whatever its id.
-        while (high < list.length && list[high].t <= t) enter(list[high++]);
-        while (list[low].t < t - duration) leave(list[low++]);
+        if (sumSlot < 0 && distinctSlot < 0) {
+          // Only the count: the window's bounds by galloping, not by a walk over every
+          // report in it (many reports can share one instant).
+          high = advanceTo(list, high, t, false);
+          low = advanceTo(list, low, t - duration, true);
+        } else {
+          // Every report at the anchor's instant is in its window, whatever its id.
+          while (high < list.length && list[high].t <= t) enter(list[high++]);
+          while (list[low].t < t - duration) leave(list[low++]);
+        }
         const met =
           (!count || high - low >= count.atLeast) &&
           (!sum || total >= sum.atLeast) &&
