@@ -20,7 +20,8 @@ import type { BenchResult } from './bench-result';
 import type { TimedAppend } from './kafka-test-broker-process';
 
 /**
- * Ingest to alert on Kafka at 1,000 reports/s for 60 s, p99 < 250 ms (ARCHITECTURE.md), over
+ * Ingest to alert on Kafka at 1,000 reports/s for 60 s, p99 < 150 ms (ARCHITECTURE.md said 250;
+ * issue 15 tightened it), over
  * the Kafka TEST broker (test/support/kafka-broker: in memory, TypeScript; no Kafka on this
  * machine), in a process of its own (bench/kafka-test-broker-process.ts). Two rows, each on an
  * empty store and a new broker: the built monitor with KAFKA_BROKERS set (the distributed mode
@@ -188,8 +189,8 @@ export async function measureKafkaLatency(
       unit: 'ms p99',
       value: Math.round(p99),
       target: {
-        description: 'p99 < 250 ms',
-        met: p99 < 250 && missing === 0 && failures === 0,
+        description: 'p99 < 150 ms',
+        met: p99 < 150 && missing === 0 && failures === 0,
       },
       details:
         `${seconds} s at ${Math.round(achieved)} reports/s filed (single POSTs, up to ${maxInFlight} in flight); ` +
