@@ -1,10 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
-import { reportStreamId } from '@cm/contracts';
 import { PostgresEventStore, type BatchItem } from '@cm/event-store';
 import { systemClock } from '@cm/platform';
 import { rebuildReadModels } from '@cm/read-models';
-import { syntheticHistory } from '../libs/escalation/src/testing/synthetic-history';
+import { reportHistory } from '../libs/contracts/src/testing';
 import { TheatreDirectory } from '../apps/query/src/read-models/theatre-directory';
 import { TheatreOverviews } from '../apps/query/src/read-models/theatre-overviews';
 import type { BenchResult } from './bench-result';
@@ -74,15 +73,9 @@ async function appendHistory(pool: Pool): Promise<number> {
   const store = new PostgresEventStore(pool);
   const started = performance.now();
   let items: BatchItem[] = [];
-  for (const event of syntheticHistory({
-    seed: 3,
-    events: EVENTS,
-    theatres: THEATRES,
-    days: 365,
-  })) {
-    const reportId = (event.data as { reportId: string }).reportId;
+  for (const event of reportHistory({ seed: 3, events: EVENTS, theatres: THEATRES, days: 365 })) {
     items.push({
-      streamId: reportStreamId(reportId),
+      streamId: event.streamId,
       events: [{ type: event.type, data: event.data, metadata: { schemaVersion: 1 } }],
       expectedVersion: 'any',
     });

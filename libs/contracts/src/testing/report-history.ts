@@ -26,7 +26,11 @@ export interface ReportHistoryOptions {
   events: number;
   /** Theatres `theatre-0` to `theatre-<n - 1>` (default 5). */
   theatres?: number;
-  /** Event time each theatre's reports span from `start` (default 30 days, from 2024-01-01). */
+  /**
+   * Event time from `start` (default 2024-01-01) that each theatre's clock would cover if
+   * every event were a new report (default 30 days): the reports span about
+   * `days * (1 - retractions - corrections)`, late ones reaching back up to 10 days more.
+   */
   days?: number;
   start?: string;
   /** Shares of events that retract and correct a recent report (defaults 0.04 and 0.06). */
@@ -117,7 +121,10 @@ export function* reportHistory(options: ReportHistoryOptions): Generator<History
     if (!ranges) return report;
     switch (report.type) {
       case 'casualty':
-        return { ...report, details: { ...report.details, count: estimate(report.details.count.best) } };
+        return {
+          ...report,
+          details: { ...report.details, count: estimate(report.details.count.best) },
+        };
       case 'deployment': {
         const { personnel, equipment, ...details } = report.details;
         const kept = random() < 0.85 || !equipment ? personnel : undefined;
@@ -179,7 +186,13 @@ export function* reportHistory(options: ReportHistoryOptions): Generator<History
     const occurredAt = new Date(clocks[theatreIndex] - lateBy).toISOString();
     const reportId = `${prefix}-${index}`;
     const source = options.sources ? pick(options.sources) : undefined;
-    const base = { reportId, theatre, occurredAt, reportedAt: occurredAt, ...(source && { source }) };
+    const base = {
+      reportId,
+      theatre,
+      occurredAt,
+      reportedAt: occurredAt,
+      ...(source && { source }),
+    };
     const kind = random();
     let report: Report;
     if (kind < 0.35) {
