@@ -16,8 +16,8 @@ const AS_OF_CALLS = 300;
 
 /**
  * The overview that GET /v1/theatres/{t}/overview answers, live and with asOf, with
- * 1,000,000 events stored: the synthetic history of libs/escalation (200 theatres over 365
- * days of event time, 6% corrections, 4% retractions, 10% late reports) appended with
+ * 1,000,000 events stored: the report history of libs/contracts/src/testing (200 theatres
+ * over 365 days of event time, 6% corrections, 4% retractions, 10% late reports) appended with
  * appendBatch, then projected by a rebuild. Calls go through the query service's own classes
  * (TheatreOverviews: the theatre lookup, the read models' overview statement or the asOf fold
  * and the open-alert count), one at a time, over random theatres, after a warm-up; the HTTP
