@@ -99,7 +99,8 @@ export function* reportHistory(options: ReportHistoryOptions): Generator<History
   const ranges = options.estimates === 'ranges';
   const prefix = options.idPrefix ?? 'r';
   const start = Date.parse(options.start ?? HISTORY_START);
-  // Each theatre's clock moves on by `step` a report on average.
+  // Each theatre's clock moves on by `step` a report on average. Options add draws of their
+  // own and change none of the defaults', so the defaults keep giving the benches' history.
   const step = ((options.days ?? 30) * DAY * theatres) / options.events;
   const clocks = new Array<number>(theatres).fill(start);
   /** Reports of each theatre that may still be corrected or retracted: the last 50. */
@@ -107,16 +108,15 @@ export function* reportHistory(options: ReportHistoryOptions): Generator<History
   /** Each source's running casualty totals, by theatre, party, category and flag. */
   const runningTotals = new Map<string, number>();
 
-  /** UCDP-style bounds for a best figure, when `estimates` is `ranges`. */
+  /** UCDP-style bounds for a best figure, or none. */
   const estimate = (best: number): CountEstimate => {
-    if (!ranges) return { best };
     const roll = random();
     if (roll < 0.4) return { best };
     if (roll < 0.7) return { low: Math.floor(best * 0.8), best, high: Math.ceil(best * 1.3) };
     return { low: Math.floor(best * 0.9), best };
   };
 
-  /** Best figures only (the draws of `best`), then ranges and quantities where asked for. */
+  /** With `estimates: 'ranges'`: bounds, quantities, some personnel left out. */
   const withEstimates = (report: Report): Report => {
     if (!ranges) return report;
     switch (report.type) {
