@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
-import { reportStreamId } from '@cm/contracts';
 import { PostgresEventStore, type BatchItem } from '@cm/event-store';
-import { syntheticHistory } from '../libs/escalation/src/testing/synthetic-history';
+import { reportHistory } from '../libs/contracts/src/testing';
 import { histogramP99, quantile, runProbedLoad, startProcess, stopProcess } from './alert-probes';
 import { benchBacktest } from './backtest.bench';
 import type { BenchResult } from './bench-result';
@@ -134,9 +133,9 @@ export async function measureAlerterMemory(
   const store = new PostgresEventStore(pool);
   const loadStarted = performance.now();
   let items: BatchItem[] = [];
-  for (const event of syntheticHistory({ seed: 5, events, theatres: 200, days: 365 })) {
+  for (const event of reportHistory({ seed: 5, events, theatres: 200, days: 365 })) {
     items.push({
-      streamId: reportStreamId((event.data as { reportId: string }).reportId),
+      streamId: event.streamId,
       events: [{ type: event.type, data: event.data }],
       expectedVersion: 'any',
     });

@@ -8,7 +8,7 @@ import { parseRuleFiles } from '@cm/escalation';
 import type { Rule } from '@cm/escalation';
 import { PostgresEventStore } from '@cm/event-store';
 import type { BatchItem } from '@cm/event-store';
-import { syntheticHistory } from '../libs/escalation/src/testing/synthetic-history';
+import { reportHistory } from '../libs/contracts/src/testing';
 import { RuleBacktestService } from '../apps/query/src/rules/rule-backtest.service';
 import { runMigrations } from '../libs/platform/src/database/migrate';
 import type { BenchResult } from './bench-result';
@@ -17,12 +17,13 @@ const LOAD_BATCH = 1000;
 
 /**
  * POST /v1/rules/backtest's work without HTTP: `events` synthetic report events over
- * `theatres` theatres and a year of event time (syntheticHistory, as the escalation bench) are
- * appended to the store (unless it holds events already), then RuleBacktestService runs the
- * default rules over them: once over every theatre (storedHistory pages into backtestAsync),
- * once for one theatre (the theatre cursor). RSS is sampled every 50 ms during each run (peak
- * minus the RSS before it: what the process grew by, garbage V8 had not collected yet included);
- * the heap after a full collection, with the answer still held, is what the run retains.
+ * `theatres` theatres and a year of event time (the report history of
+ * libs/contracts/src/testing, as the escalation bench) are appended to the store (unless it
+ * holds events already), then RuleBacktestService runs the default rules over them: once over
+ * every theatre (storedHistory pages into backtestAsync), once for one theatre (the theatre
+ * cursor). RSS is sampled every 50 ms during each run (peak minus the RSS before it: what the
+ * process grew by, garbage V8 had not collected yet included); the heap after a full
+ * collection, with the answer still held, is what the run retains.
  */
 export async function benchBacktest(
   databaseUrl: string,
@@ -76,10 +77,9 @@ export async function benchBacktest(
 async function load(store: PostgresEventStore, events: number, theatres: number): Promise<number> {
   const started = performance.now();
   let batch: BatchItem[] = [];
-  for (const event of syntheticHistory({ seed: 1, events, theatres, days: 365 })) {
-    const data = event.data as { reportId: string };
+  for (const event of reportHistory({ seed: 1, events, theatres, days: 365 })) {
     batch.push({
-      streamId: `report-${data.reportId}`,
+      streamId: event.streamId,
       expectedVersion: 'any',
       events: [{ type: event.type, data: event.data }],
     });

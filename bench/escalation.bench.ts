@@ -5,7 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { EscalationEngine, parseRuleFiles } from '@cm/escalation';
 import type { EngineEvent, EngineSnapshot, Rule } from '@cm/escalation';
-import { syntheticHistory } from '../libs/escalation/src/testing/synthetic-history';
+import { engineHistory } from '../libs/escalation/src/testing/report-events';
 
 export interface EscalationBenchResult {
   events: number;
@@ -31,9 +31,10 @@ const CHUNK = 10_000;
 
 /**
  * The rule engine alone, with the default rules of infra/rules, fed `events` synthetic report
- * events over `theatres` theatres spanning `days` of event time (syntheticHistory: 35%
- * violations, 30% casualties, 25% deployments, 10% sanction demands; 6% corrections, 4%
- * retractions; 10% of reports up to 10 days late). Events are generated in chunks outside the
+ * events over `theatres` theatres spanning `days` of event time (the report history of
+ * libs/contracts/src/testing as engine events: 35% violations, 30% casualties, 25%
+ * deployments, 10% sanction demands; 6% corrections, 4% retractions; 10% of reports up to 10
+ * days late). Events are generated in chunks outside the
  * timed part. Heap and RSS are read after a full GC once all are applied; then the state is
  * snapshotted per theatre and restored into a fresh engine (the old one dropped first, as in
  * a restarted alerter). A measurement run by hand, not a test:
@@ -67,7 +68,7 @@ function processHistory(
   gc: () => void,
 ) {
   const engine = new EscalationEngine(rules);
-  const history = syntheticHistory({ seed: 1, events, theatres, days });
+  const history = engineHistory({ seed: 1, events, theatres, days });
   let applyMs = 0;
   let changes = 0;
   let peakRss = 0;

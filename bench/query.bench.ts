@@ -1,10 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
-import { reportStreamId } from '@cm/contracts';
 import { PostgresEventStore, type BatchItem } from '@cm/event-store';
 import { systemClock } from '@cm/platform';
 import { rebuildReadModels } from '@cm/read-models';
-import { syntheticHistory } from '../libs/escalation/src/testing/synthetic-history';
+import { reportHistory } from '../libs/contracts/src/testing';
 import { TheatreDirectory } from '../apps/query/src/read-models/theatre-directory';
 import { TheatreOverviews } from '../apps/query/src/read-models/theatre-overviews';
 import type { BenchResult } from './bench-result';
@@ -17,8 +16,8 @@ const AS_OF_CALLS = 300;
 
 /**
  * The overview that GET /v1/theatres/{t}/overview answers, live and with asOf, with
- * 1,000,000 events stored: the synthetic history of libs/escalation (200 theatres over 365
- * days of event time, 6% corrections, 4% retractions, 10% late reports) appended with
+ * 1,000,000 events stored: the report history of libs/contracts/src/testing (200 theatres
+ * over 365 days of event time, 6% corrections, 4% retractions, 10% late reports) appended with
  * appendBatch, then projected by a rebuild. Calls go through the query service's own classes
  * (TheatreOverviews: the theatre lookup, the read models' overview statement or the asOf fold
  * and the open-alert count), one at a time, over random theatres, after a warm-up; the HTTP
@@ -74,15 +73,9 @@ async function appendHistory(pool: Pool): Promise<number> {
   const store = new PostgresEventStore(pool);
   const started = performance.now();
   let items: BatchItem[] = [];
-  for (const event of syntheticHistory({
-    seed: 3,
-    events: EVENTS,
-    theatres: THEATRES,
-    days: 365,
-  })) {
-    const reportId = (event.data as { reportId: string }).reportId;
+  for (const event of reportHistory({ seed: 3, events: EVENTS, theatres: THEATRES, days: 365 })) {
     items.push({
-      streamId: reportStreamId(reportId),
+      streamId: event.streamId,
       events: [{ type: event.type, data: event.data, metadata: { schemaVersion: 1 } }],
       expectedVersion: 'any',
     });

@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
 import { rebuildReadModels } from '@cm/read-models';
-import { appendHistory, reportHistory } from '../libs/read-models/src/testing';
+import { reportHistory, VARIED_REPORTS } from '../libs/contracts/src/testing';
+import { appendHistory } from '../libs/read-models/src/testing';
 import type { BenchResult } from './bench-result';
 import { median } from './measure';
 
@@ -11,9 +12,10 @@ const ROUNDS = 2;
 const TARGET_EVENTS_PER_SECOND = 30_000;
 
 /**
- * `npm run rebuild` without the process around it: 200,000 events of the read models' test
- * history (libs/read-models/src/testing: four report types over 50 theatres, 8% corrections,
- * 4% retractions, late reports, cumulative casualty totals from five sources) appended with
+ * `npm run rebuild` without the process around it: 200,000 events of the report history of
+ * libs/contracts/src/testing with VARIED_REPORTS (four report types over 50 theatres, 8%
+ * corrections, some moving occurredAt, 4% retractions, late reports, estimate ranges,
+ * cumulative casualty totals from five sources) appended with
  * appendBatch, then the read models emptied and replayed from position 0 with the projector's
  * writer, twice; the median events/s is reported, the time to reset included.
  */
@@ -24,7 +26,7 @@ export async function benchReadModels(databaseUrl: string): Promise<BenchResult[
     const appendStarted = performance.now();
     await appendHistory(
       pool,
-      reportHistory({ seed: 42, events: EVENTS, theatres: THEATRES }),
+      reportHistory({ ...VARIED_REPORTS, seed: 42, events: EVENTS, theatres: THEATRES }),
       1000,
     );
     const appendSeconds = (performance.now() - appendStarted) / 1000;

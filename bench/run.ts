@@ -63,8 +63,8 @@ export const benches: Bench[] = [
     key: 'query',
     name: 'Overview with 1,000,000 events stored, live and asOf',
     description:
-      'bench/query.bench.ts: the synthetic history of libs/escalation (seed 3, 200 theatres, ' +
-      '365 days; corrections, retractions and late reports) appended with appendBatch and ' +
+      'bench/query.bench.ts: the report history of libs/contracts/src/testing (seed 3, 200 ' +
+      'theatres, 365 days; corrections, retractions and late reports) appended with appendBatch and ' +
       'projected by rebuildReadModels, then the overview of GET /v1/theatres/{t}/overview ' +
       'through the query service (TheatreOverviews), one call at a time over the theatres ' +
       'after a warm-up: live (read models), asOf at instants spread over the recorded history, ' +
@@ -91,8 +91,9 @@ export const benches: Bench[] = [
     key: 'rebuild',
     name: 'Read-model rebuild',
     description:
-      "bench/read-models.bench.ts: 200,000 events of the read models' test history (50 " +
-      'theatres; corrections, retractions, late reports, disagreeing cumulative totals) ' +
+      'bench/read-models.bench.ts: 200,000 events of the report history of ' +
+      'libs/contracts/src/testing with VARIED_REPORTS (50 theatres; corrections, some moving ' +
+      'occurredAt, retractions, late reports, estimate ranges, disagreeing cumulative totals) ' +
       'appended with appendBatch, then rebuildReadModels (empty the tables, reset the ' +
       'projector checkpoint, replay from position 0 in batches of 10,000) twice; median events/s.',
     run: benchReadModels,
@@ -101,7 +102,7 @@ export const benches: Bench[] = [
     key: 'backtest',
     name: 'Rule backtest over the stored history',
     description:
-      'bench/backtest.bench.ts: 200,000 events of the synthetic history of libs/escalation ' +
+      'bench/backtest.bench.ts: 200,000 events of the report history of libs/contracts/src/testing ' +
       '(seed 1, 200 theatres, 365 days) appended with appendBatch, then the default rules ' +
       'backtested as POST /v1/rules/backtest does it (RuleBacktestService without HTTP): over ' +
       'the whole store (readAll pages of 1000 into backtestAsync), and for one theatre (a ' +
@@ -117,8 +118,8 @@ export const benches: Bench[] = [
       'single reports over HTTP at a steady 1,000/s for 60 s after a 3 s warm-up (withdrawals and ' +
       'one-sided violations over 200 theatres, which raise nothing) and every 100 ms a probe that ' +
       'raises a new foreign-reinforcement alert; a GET /v1/alerts/stream client times each probe ' +
-      'from just before its POST to its alert event. Memory: 1,000,000 events of the synthetic ' +
-      'history of libs/escalation (seed 5, 200 theatres, 365 days) appended with appendBatch, ' +
+      'from just before its POST to its alert event. Memory: 1,000,000 events of the report ' +
+      'history of libs/contracts/src/testing (seed 5, 200 theatres, 365 days) appended with appendBatch, ' +
       'then the built alerter alone (NODE_OPTIONS="--max-old-space-size=192 --max-semi-space-size=4") started on them; ' +
       'RSS and peak RSS from /proc once caught up. Catch-up: those events over the time from ' +
       "the alerter's start to its checkpoint reaching the head, against the backtest of the same " +

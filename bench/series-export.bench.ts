@@ -25,8 +25,8 @@ import {
   aDeploymentReport,
   aSanctionDemandReport,
   aViolationReport,
+  reportHistory,
 } from '../libs/contracts/src/testing';
-import { syntheticHistory } from '../libs/escalation/src/testing/synthetic-history';
 import { TheatreDirectory } from '../apps/query/src/read-models/theatre-directory';
 import { TheatreSeries } from '../apps/query/src/read-models/theatre-series';
 import type { BenchResult } from './bench-result';
@@ -134,17 +134,11 @@ async function appendHistory(pool: Pool): Promise<{ ms: number; history: number;
   };
   let current = 0;
   let history = 0;
-  for (const event of syntheticHistory({
-    seed: 3,
-    events: EVENTS,
-    theatres: THEATRES,
-    days: 365,
-  })) {
-    const reportId = (event.data as { reportId: string }).reportId;
+  for (const event of reportHistory({ seed: 3, events: EVENTS, theatres: THEATRES, days: 365 })) {
     if (isReportedEvent(event.type)) current++;
     if (event.type === EVENT_TYPES.ReportRetracted) current--;
     history++;
-    await push(reportStreamId(reportId), event.type, event.data);
+    await push(event.streamId, event.type, event.data);
   }
   const builders = [aDeploymentReport, aCasualtyReport, aViolationReport, aSanctionDemandReport];
   let filler = 0;

@@ -1,39 +1,21 @@
 import type { Pool } from 'pg';
-import { reportStreamId } from '@cm/contracts';
 import type { Alert } from '@cm/escalation';
-import { syntheticHistory } from '@cm/escalation/testing/synthetic-history';
-import type { SyntheticHistoryOptions } from '@cm/escalation/testing/synthetic-history';
+import { reportHistory } from '@cm/contracts/testing';
+import type { ReportHistoryOptions } from '@cm/contracts/testing';
 import { PostgresEventStore } from '@cm/event-store';
-import type { BatchItem, StoredEvent } from '@cm/event-store';
+import type { StoredEvent } from '@cm/event-store';
+import { appendHistory } from '@cm/read-models/testing';
 
 /**
- * Appends a seeded synthetic history (libs/escalation/src/testing) to the event store, in
- * batches of `batch` report events, as ingest would store them. Returns the last position.
+ * Appends a seeded report history (@cm/contracts/testing) to the event store, in batches of
+ * at most `batch` report events, as ingest would store them. Returns the last position.
  */
 export async function appendSyntheticHistory(
   pool: Pool,
-  options: SyntheticHistoryOptions & { batch?: number },
+  options: ReportHistoryOptions & { batch?: number },
 ): Promise<number> {
-  const store = new PostgresEventStore(pool);
-  let items: BatchItem[] = [];
-  let last = 0;
-  const flush = async (): Promise<void> => {
-    if (!items.length) return;
-    await store.appendBatch(items);
-    items = [];
-    last = await store.headPosition();
-  };
-  for (const event of syntheticHistory(options)) {
-    const reportId = (event.data as { reportId: string }).reportId;
-    items.push({
-      streamId: reportStreamId(reportId),
-      events: [{ type: event.type, data: event.data }],
-      expectedVersion: 'any',
-    });
-    if (items.length >= (options.batch ?? 250)) await flush();
-  }
-  await flush();
-  return last;
+  await appendHistory(pool, reportHistory(options), options.batch ?? 250);
+  return new PostgresEventStore(pool).headPosition();
 }
 
 /** Every stored event, in the order subscriptions handle them. */

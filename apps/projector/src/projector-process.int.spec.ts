@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PROJECTOR_SUBSCRIPTION, rebuildReadModels } from '@cm/read-models';
 import { createTestDatabase, type TestDatabase } from '@cm/test-support/database';
-import { appendHistory, dumpReadModels, reportHistory } from '@cm/read-models/testing';
+import { reportHistory, VARIED_REPORTS } from '@cm/contracts/testing';
+import { appendHistory, dumpReadModels } from '@cm/read-models/testing';
 import { eventually } from '@cm/test-support/eventually';
 
 const root = resolve(__dirname, '../../..');
@@ -70,7 +71,9 @@ describe('projector process', () => {
     });
 
   it('killed with SIGKILL mid-backlog and restarted, ends equal to a rebuild', async () => {
-    const history = [...reportHistory({ seed: 11, events: 40_000, theatres: 6 })];
+    const history = [
+      ...reportHistory({ ...VARIED_REPORTS, seed: 11, events: 40_000, theatres: 6 }),
+    ];
     await appendHistory(db.pool, history, 1000);
     const { rows } = await db.pool.query<{ head: string }>(
       'SELECT max(position) AS head FROM events',

@@ -5,7 +5,7 @@ import { backtest, backtestAsync, foldAlertChanges } from './backtest';
 import { EscalationEngine } from './escalation-engine';
 import type { EngineEvent } from './report-event';
 import { parseRuleFiles } from './rule-file.parser';
-import { syntheticHistory } from './testing/synthetic-history';
+import { engineHistory } from './testing/report-events';
 
 const RULES_DIR = join(__dirname, '../../../infra/rules');
 const parsed = parseRuleFiles(
@@ -17,7 +17,7 @@ if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
 const rules = parsed.rules;
 
 const events: EngineEvent[] = [
-  ...syntheticHistory({ seed: 21, events: 2000, theatres: 3, days: 120 }),
+  ...engineHistory({ seed: 21, events: 2000, theatres: 3, days: 120 }),
 ];
 
 function live(from: EngineEvent[]): Alert[] {

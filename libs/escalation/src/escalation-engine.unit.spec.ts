@@ -9,8 +9,7 @@ import { EscalationEngine } from './escalation-engine';
 import type { EngineEvent, SkipReason } from './report-event';
 import { parseRuleFiles } from './rule-file.parser';
 import type { Rule } from './rule.types';
-import { daysAfter, EventLog, hoursAfter, rulesOf } from './testing/report-events';
-import { syntheticHistory } from './testing/synthetic-history';
+import { daysAfter, engineHistory, EventLog, hoursAfter, rulesOf } from './testing/report-events';
 
 const RULES_DIR = join(__dirname, '../../../infra/rules');
 
@@ -28,7 +27,7 @@ function defaultRules(): Rule[] {
 }
 
 const history = (seed: number, events = 2000): EngineEvent[] => [
-  ...syntheticHistory({ seed, events, theatres: 3, days: 120 }),
+  ...engineHistory({ seed, events, theatres: 3, days: 120 }),
 ];
 
 function run(rules: Rule[], events: EngineEvent[], engine = new EscalationEngine(rules)) {
@@ -240,7 +239,7 @@ describe('late reports and bounded state', () => {
   it('given a year of history, then the engine keeps only the reports of the last lateness + horizon', () => {
     const rules = defaultRules();
     const engine = new EscalationEngine(rules);
-    for (const event of syntheticHistory({ seed: 3, events: 3000, theatres: 2, days: 365 })) {
+    for (const event of engineHistory({ seed: 3, events: 3000, theatres: 2, days: 365 })) {
       engine.apply(event);
     }
     const snapshot = engine.snapshot();

@@ -7,8 +7,7 @@ import { compareRecords } from './report-record';
 import { parseRuleFiles } from './rule-file.parser';
 import type { Rule, Scalar } from './rule.types';
 import { EvidenceAggregates } from './summary-aggregates';
-import { rulesOf } from './testing/report-events';
-import { syntheticHistory } from './testing/synthetic-history';
+import { engineHistory, rulesOf } from './testing/report-events';
 
 /** The summary functions as a pass over the whole evidence computes them. */
 function fullPass(evidence: readonly ReportRecord[], slot: number) {
@@ -191,7 +190,7 @@ describe('summaries kept up to date per alert', () => {
     const engine = new EscalationEngine(rules);
     let changes = 0;
     let largest = 0;
-    for (const event of syntheticHistory({ seed: 7, events: 1_500, theatres: 1, days: 90 })) {
+    for (const event of engineHistory({ seed: 7, events: 1_500, theatres: 1, days: 90 })) {
       const restored = EscalationEngine.restore(rules, engine.snapshot());
       const expected: AlertChange[] = restored.apply(event);
       const actual = engine.apply(event);

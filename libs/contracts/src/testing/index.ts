@@ -6,3 +6,13 @@ export {
   aViolationReport,
 } from './report-builders';
 export type { ReportOverrides } from './report-builders';
+export {
+  correctedEventFor,
+  HISTORY_SOURCES,
+  HISTORY_START,
+  mulberry32,
+  reportHistory,
+  retractedEventFor,
+  VARIED_REPORTS,
+} from './report-history';
+export type { HistoryEvent, ReportHistoryOptions } from './report-history';

@@ -1,5 +1,12 @@
-import { EVENT_TYPES, reportedEventFor } from '@cm/contracts';
+import { reportedEventFor } from '@cm/contracts';
 import type { Report, ReportDetails } from '@cm/contracts';
+import {
+  correctedEventFor,
+  HISTORY_START,
+  reportHistory,
+  retractedEventFor,
+} from '@cm/contracts/testing';
+import type { ReportHistoryOptions } from '@cm/contracts/testing';
 import type { EngineEvent } from '../report-event';
 import type { Rule } from '../rule.types';
 import { parseRules } from '../rule.validation';
@@ -16,44 +23,43 @@ export class EventLog {
     this.clock = Date.parse(start);
   }
 
-  private next(type: string, data: unknown, recordedAt?: string): EngineEvent {
+  /** Any event, recorded next. */
+  recorded(event: { type: string; data: unknown }, recordedAt?: string): EngineEvent {
     this.position += 1;
     this.clock += 60_000;
     return {
       position: this.position,
       recordedAt: new Date(recordedAt ?? this.clock),
-      type,
-      data: structuredClone(data),
+      type: event.type,
+      data: structuredClone(event.data),
     };
   }
 
   reported(report: Report, recordedAt?: string): EngineEvent {
-    const event = reportedEventFor(report);
-    return this.next(event.type, event.data, recordedAt);
+    return this.recorded(reportedEventFor(report), recordedAt);
   }
 
+  /** Corrects `report`: `change.details` merge into its details. */
   corrected(
     report: Report,
     change: { details?: Partial<ReportDetails>; occurredAt?: string; reason?: string },
   ): EngineEvent {
-    return this.next(EVENT_TYPES.ReportCorrected, {
-      reportId: report.reportId,
-      reportType: report.type,
-      theatre: report.theatre,
-      details: { ...report.details, ...change.details },
-      occurredAt: change.occurredAt ?? report.occurredAt,
-      reason: change.reason ?? 'revised',
-    });
+    const details = { ...report.details, ...change.details } as ReportDetails;
+    return this.recorded(correctedEventFor(report, { ...change, details }));
   }
 
-  retracted(report: Report, reason = 'source withdrew the claim'): EngineEvent {
-    return this.next(EVENT_TYPES.ReportRetracted, {
-      reportId: report.reportId,
-      reportType: report.type,
-      theatre: report.theatre,
-      reason,
-    });
+  retracted(report: Report, reason?: string): EngineEvent {
+    return this.recorded(retractedEventFor(report, reason));
   }
+}
+
+/**
+ * The seeded report history of @cm/contracts/testing as the engine reads it: positions from 1,
+ * recorded a minute apart from the history's start.
+ */
+export function* engineHistory(options: ReportHistoryOptions): Generator<EngineEvent> {
+  const log = new EventLog(options.start ?? HISTORY_START);
+  for (const event of reportHistory(options)) yield log.recorded(event);
 }
 
 /** Rules written in a test, validated as a backtest body would be. */

@@ -1,5 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@cm/test-support/database';
-import { appendHistory, reportHistory } from '../testing';
+import { reportHistory, VARIED_REPORTS } from '@cm/contracts/testing';
+import { appendHistory } from '../testing';
 import { rebuildReadModels } from './rebuild';
 
 const SEARCH_TIME_INDEXES = [
@@ -30,7 +31,11 @@ describe('rebuild and the search indexes', () => {
   it('leaves the (occurred_at, report_id) indexes it drops for the replay built again', async () => {
     const before = await timeIndexes();
     expect(before.map((row) => row.indexname)).toEqual(SEARCH_TIME_INDEXES);
-    await appendHistory(db.pool, [...reportHistory({ seed: 3, events: 500, theatres: 2 })], 200);
+    await appendHistory(
+      db.pool,
+      [...reportHistory({ ...VARIED_REPORTS, seed: 3, events: 500, theatres: 2 })],
+      200,
+    );
     await rebuildReadModels(db.pool, { batchSize: 100 });
     expect(await timeIndexes()).toEqual(before);
   }, 120_000);

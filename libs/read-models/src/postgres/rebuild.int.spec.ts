@@ -5,9 +5,9 @@ import {
   startSubscription,
   type Subscription,
 } from '@cm/event-store';
-import { aCasualtyReport } from '@cm/contracts/testing';
+import { aCasualtyReport, reportHistory, VARIED_REPORTS } from '@cm/contracts/testing';
 import { createTestDatabase, type TestDatabase } from '@cm/test-support/database';
-import { appendHistory, dumpReadModels, reportHistory } from '../testing';
+import { appendHistory, dumpReadModels } from '../testing';
 import { ReadModelWriter } from './read-model-writer';
 import { PROJECTOR_SUBSCRIPTION, rebuildReadModels } from './rebuild';
 
@@ -35,7 +35,7 @@ describe('rebuild', () => {
         await writer.apply(tx, events);
       },
     });
-    const history = [...reportHistory({ seed: 7, events: 6000, theatres: 4 })];
+    const history = [...reportHistory({ ...VARIED_REPORTS, seed: 7, events: 6000, theatres: 4 })];
     // Appended in slices while the projector runs.
     for (let i = 0; i < history.length; i += 500) {
       await appendHistory(db.pool, history.slice(i, i + 500), 200);
@@ -79,7 +79,15 @@ describe('rebuild', () => {
       },
       onError: (error) => errors.push(error),
     });
-    const history = [...reportHistory({ seed: 8, events: 12_000, theatres: 3, idPrefix: 'run' })];
+    const history = [
+      ...reportHistory({
+        ...VARIED_REPORTS,
+        seed: 8,
+        events: 12_000,
+        theatres: 3,
+        idPrefix: 'run',
+      }),
+    ];
     await appendHistory(db.pool, history.slice(0, 8000), 500);
     // The rebuild resets while the running projector is mid-backlog, and more reports
     // arrive during the replay, which the running projector (holding the lock) performs.
@@ -108,7 +116,9 @@ describe('rebuild', () => {
   it('names an event it cannot project, parks it and goes on', async () => {
     await db.pool.query(`TRUNCATE events, parked_events`);
     const store = new PostgresEventStore(db.pool);
-    const history = [...reportHistory({ seed: 9, events: 300, theatres: 3, idPrefix: 'pk' })];
+    const history = [
+      ...reportHistory({ ...VARIED_REPORTS, seed: 9, events: 300, theatres: 3, idPrefix: 'pk' }),
+    ];
     await appendHistory(db.pool, history.slice(0, 150), 150);
     const poisoned = reportedEventFor(
       aCasualtyReport({ reportId: 'year-zero', occurredAt: '0000-01-01T00:00:00Z' }),

@@ -6,7 +6,8 @@ import {
 } from '@cm/event-store';
 import { createTestDatabase, type TestDatabase } from '@cm/test-support/database';
 import { foldTheatreOverview, type TheatreOverview } from '../projections';
-import { appendHistory, reportHistory } from '../testing';
+import { reportHistory, VARIED_REPORTS } from '@cm/contracts/testing';
+import { appendHistory } from '../testing';
 import { ReadModelWriter } from './read-model-writer';
 import { PROJECTOR_SUBSCRIPTION } from './rebuild';
 import { loadTheatreOverview } from './theatre-overview.query';
@@ -37,15 +38,17 @@ describe('theatre overview: live and as of an instant', () => {
         await writer.apply(tx, events);
       },
     });
-    // Event time reaches up to now, so the 24 h and 7 d windows hold violations.
-    const days = 9;
+    // Event time from 9 days ago to within hours of now (the reports cover about 88% of
+    // `days`, corrections and retractions taking the rest), so the 24 h and 7 d windows
+    // hold violations.
     const history = [
       ...reportHistory({
+        ...VARIED_REPORTS,
         seed: 5,
         events: 4000,
         theatres: THEATRES.length,
-        start: new Date(Date.now() - days * 86_400_000).toISOString(),
-        days,
+        start: new Date(Date.now() - 9 * 86_400_000).toISOString(),
+        days: 10,
       }),
     ];
     const taken: { at: Date; overviews: (TheatreOverview | null)[] }[] = [];

@@ -1,4 +1,4 @@
-import { reportHistory } from '../testing/report-history';
+import { reportHistory, VARIED_REPORTS } from '@cm/contracts/testing';
 import { AGGREGATE_KINDS } from './aggregates';
 import { projectEvents } from './project-events';
 import type { ProjectedEvent, ReportRow } from './report-row';
@@ -6,11 +6,13 @@ import { evolveReportRow } from './report-row';
 
 function historyEvents(count: number): ProjectedEvent[] {
   const versions = new Map<string, number>();
-  return [...reportHistory({ seed: 3, events: count, theatres: 3 })].map((event, index) => {
-    const version = (versions.get(event.streamId) ?? 0) + 1;
-    versions.set(event.streamId, version);
-    return { type: event.type, data: event.data, position: index + 1, streamVersion: version };
-  });
+  return [...reportHistory({ ...VARIED_REPORTS, seed: 3, events: count, theatres: 3 })].map(
+    (event, index) => {
+      const version = (versions.get(event.streamId) ?? 0) + 1;
+      versions.set(event.streamId, version);
+      return { type: event.type, data: event.data, position: index + 1, streamVersion: version };
+    },
+  );
 }
 
 describe('projectEvents', () => {

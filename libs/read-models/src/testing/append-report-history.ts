@@ -1,6 +1,6 @@
 import { PostgresEventStore, type BatchItem } from '@cm/event-store';
 import type { Pool } from 'pg';
-import type { HistoryEvent } from './report-history';
+import type { HistoryEvent } from '@cm/contracts/testing';
 
 /**
  * Appends history events through the store's appendBatch, `batchSize` streams per

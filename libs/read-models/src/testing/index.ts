@@ -1,5 +1,4 @@
-// Test and bench support (not part of the lib's public door): generated report histories.
+// Test and bench support (not part of the lib's public door): report histories
+// (@cm/contracts/testing's reportHistory) into the store, and the read models' rows.
 export { appendHistory } from './append-report-history';
-export { reportHistory } from './report-history';
-export type { HistoryEvent, ReportHistoryOptions } from './report-history';
 export { dumpReadModels } from './dump-read-models';
