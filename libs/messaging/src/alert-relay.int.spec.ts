@@ -4,7 +4,8 @@ import type { StoredRecord } from '@cm/test-support/kafka-broker/kafka-test-brok
 import { listParkedEvents } from '@cm/event-store';
 import { AlertRelay } from './alert-relay';
 import { partitionFor } from './kafka-connection';
-import { eventually, headersOf, MessagingHarness, THEATRES } from './test-fixtures';
+import type { MessagingHarness } from './test-fixtures';
+import { eventually, headersOf, harnessPerTest, THEATRES } from './test-fixtures';
 
 jest.setTimeout(120_000);
 
@@ -16,14 +17,10 @@ describe('AlertRelay (test broker, real PostgreSQL)', () => {
   let seq = 0;
   const alertIds = THEATRES.map(() => randomUUID());
 
-  beforeEach(async () => {
-    h = await MessagingHarness.start();
+  harnessPerTest((harness) => {
+    h = harness;
     seq = 0;
-  }, 120_000);
-
-  afterEach(async () => {
-    await h.close();
-  }, 120_000);
+  });
 
   /** The alert JSON of docs/API.md as the journal keeps it after a change. */
   function alertJson(theatreIndex: number, change: (typeof CHANGES)[number], n: number) {

@@ -1,7 +1,8 @@
 import { TOPICS } from '@cm/contracts';
 import { hasKcat, itWithKcat, kcatProduce } from '@cm/test-support/kafka-broker/kcat';
 import { encodeReportMessage } from './report-message';
-import { eventually, MessagingHarness } from './test-fixtures';
+import type { MessagingHarness } from './test-fixtures';
+import { eventually, harnessPerTest } from './test-fixtures';
 
 jest.setTimeout(180_000);
 
@@ -13,13 +14,7 @@ jest.setTimeout(180_000);
 describe('ReportConsumer reading batches kcat (librdkafka) compressed', () => {
   let h: MessagingHarness;
 
-  beforeEach(async () => {
-    h = await MessagingHarness.start();
-  }, 120_000);
-
-  afterEach(async () => {
-    await h.close();
-  }, 120_000);
+  harnessPerTest((harness) => (h = harness));
 
   for (const codec of ['lz4', 'snappy', 'zstd'] as const) {
     itWithKcat(`handles stored reports published as ${codec} batches, once each`, async () => {

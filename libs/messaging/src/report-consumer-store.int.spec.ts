@@ -1,9 +1,10 @@
 import { reportedEventFor, reportStreamId, TOPICS } from '@cm/contracts';
-import type { Checkpoint, StoredEvent } from '@cm/event-store';
+import type { Checkpoint } from '@cm/event-store';
 import { aCasualtyReport } from '@cm/contracts/testing';
 import type { Message } from 'kafkajs';
 import { checkpointOfEvent, encodeReportMessage, STORE_TRANSACTION_HEADER } from './report-message';
-import { eventually, headersOf, MessagingHarness, THEATRES } from './test-fixtures';
+import type { MessagingHarness } from './test-fixtures';
+import { eventually, headersOf, harnessPerTest, THEATRES } from './test-fixtures';
 
 jest.setTimeout(180_000);
 
@@ -14,37 +15,7 @@ jest.setTimeout(180_000);
 describe('ReportConsumer checks messages against the store', () => {
   let h: MessagingHarness;
 
-  beforeEach(async () => {
-    h = await MessagingHarness.start();
-  }, 120_000);
-
-  afterEach(async () => {
-    await h.close();
-  }, 120_000);
-
-  async function progressOf(groupId: string): Promise<Map<number, Checkpoint>> {
-    const { rows } = await h.db.pool.query<{
-      partition: number;
-      position: string;
-      transaction_id: string;
-    }>(
-      `SELECT partition, position::text AS position, transaction_id::text AS transaction_id
-       FROM kafka_consumer_progress WHERE group_id = $1 AND topic = $2`,
-      [groupId, TOPICS.reports],
-    );
-    return new Map(
-      rows.map((row) => [
-        row.partition,
-        { position: Number(row.position), transactionId: row.transaction_id },
-      ]),
-    );
-  }
-
-  async function expectProgressAtEnd(groupId: string, stored: StoredEvent[]): Promise<void> {
-    const expected = new Map<number, Checkpoint>();
-    for (const event of stored) expected.set(h.partitionOf(event), checkpointOfEvent(event));
-    expect(await progressOf(groupId)).toEqual(expected);
-  }
+  harnessPerTest((harness) => (h = harness));
 
   async function produce(messages: Message[]): Promise<void> {
     const producer = h.kafka('someone').producer();
@@ -96,7 +67,7 @@ describe('ReportConsumer checks messages against the store', () => {
     const stored = await h.readOrder();
     for (const group of ['projector', 'alerter']) {
       await h.expectHandledExactlyOnce(group, stored);
-      await expectProgressAtEnd(group, stored);
+      await h.expectProgressAtEnd(group, stored);
     }
     // The target and later reports on that partition were handled after the forged messages.
     const after = stored
@@ -160,7 +131,7 @@ describe('ReportConsumer checks messages against the store', () => {
     const consumer = await h.startConsumer('projector', { chunkSize: 7 });
     await eventually('the group handled everything', () => h.drained('projector'));
     await h.expectHandledExactlyOnce('projector', stored);
-    await expectProgressAtEnd('projector', stored);
+    await h.expectProgressAtEnd('projector', stored);
     // Handled in chunks, each after the one before on its partition.
     expect(consumer.batches.length).toBeGreaterThan(400 / 7);
     const last = new Map<number, Checkpoint>();
@@ -200,7 +171,7 @@ describe('ReportConsumer checks messages against the store', () => {
     await eventually('the group caught up', () => h.drained('projector'));
     const stored = await h.readOrder();
     await h.expectHandledExactlyOnce('projector', stored);
-    await expectProgressAtEnd('projector', stored);
+    await h.expectProgressAtEnd('projector', stored);
     expect(
       h.logs.some((l) => /handled from the store/.test(l.message) && l.source === 'projector'),
     ).toBe(true);

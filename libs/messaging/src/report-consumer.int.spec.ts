@@ -4,46 +4,15 @@ import type { Checkpoint, StoredEvent } from '@cm/event-store';
 import type { ConsumedBatch } from './report-consumer';
 import { TransientError } from './report-consumer';
 import { checkpointOfEvent, encodeReportMessage, STORE_TRANSACTION_HEADER } from './report-message';
-import { eventually, headersOf, MessagingHarness } from './test-fixtures';
+import type { MessagingHarness } from './test-fixtures';
+import { eventually, headersOf, harnessPerTest } from './test-fixtures';
 
 jest.setTimeout(180_000);
 
 describe('ReportConsumer (test broker, real PostgreSQL)', () => {
   let h: MessagingHarness;
 
-  beforeEach(async () => {
-    h = await MessagingHarness.start();
-  }, 120_000);
-
-  afterEach(async () => {
-    await h.close();
-  }, 120_000);
-
-  /** The stored progress rows of `groupId`, by partition. */
-  async function progressOf(groupId: string): Promise<Map<number, Checkpoint>> {
-    const { rows } = await h.db.pool.query<{
-      partition: number;
-      position: string;
-      transaction_id: string;
-    }>(
-      `SELECT partition, position::text AS position, transaction_id::text AS transaction_id
-       FROM kafka_consumer_progress WHERE group_id = $1 AND topic = $2`,
-      [groupId, TOPICS.reports],
-    );
-    return new Map(
-      rows.map((row) => [
-        row.partition,
-        { position: Number(row.position), transactionId: row.transaction_id },
-      ]),
-    );
-  }
-
-  /** Every partition's progress is the checkpoint of its last event in `stored`. */
-  async function expectProgressAtEnd(groupId: string, stored: StoredEvent[]): Promise<void> {
-    const expected = new Map<number, Checkpoint>();
-    for (const event of stored) expected.set(h.partitionOf(event), checkpointOfEvent(event));
-    expect(await progressOf(groupId)).toEqual(expected);
-  }
+  harnessPerTest((harness) => (h = harness));
 
   async function resetKafkaOffsetsToEarliest(groupId: string): Promise<void> {
     const admin = h.kafka('admin').admin();
@@ -84,7 +53,7 @@ describe('ReportConsumer (test broker, real PostgreSQL)', () => {
     const batch = held!;
     expect(batch.progress).toEqual({ position: 0, transactionId: '0' });
     expect(batch.events.length).toBeGreaterThan(0);
-    expect((await progressOf('projector')).get(batch.partition)).toBeUndefined();
+    expect((await h.progressOf('projector')).get(batch.partition)).toBeUndefined();
     const outside = await h.db.pool.query(
       `SELECT 1 FROM handled WHERE event_id = ANY($1::uuid[])`,
       [batch.events.map((e) => e.eventId)],
@@ -92,7 +61,7 @@ describe('ReportConsumer (test broker, real PostgreSQL)', () => {
     expect(outside.rowCount).toBe(0);
     release();
     await eventually('the held batch committed', async () =>
-      (await progressOf('projector')).has(batch.partition),
+      (await h.progressOf('projector')).has(batch.partition),
     );
     expect((await h.handledRows('projector')).map((r) => r.event_id)).toEqual(
       expect.arrayContaining(batch.events.map((e) => e.eventId)),
@@ -101,7 +70,7 @@ describe('ReportConsumer (test broker, real PostgreSQL)', () => {
     await eventually('the group handled everything', () => h.drained('projector'));
     const stored = await h.readOrder();
     await h.expectHandledExactlyOnce('projector', stored);
-    await expectProgressAtEnd('projector', stored);
+    await h.expectProgressAtEnd('projector', stored);
     // Each batch followed the one before it on its partition.
     const last = new Map<number, Checkpoint>();
     for (const { partition, progress, events } of consumer.batches) {
@@ -120,7 +89,7 @@ describe('ReportConsumer (test broker, real PostgreSQL)', () => {
     await eventually('the restarted member handled everything', () => h.drained('projector'));
     const all = await h.readOrder();
     await h.expectHandledExactlyOnce('projector', all);
-    await expectProgressAtEnd('projector', all);
+    await h.expectProgressAtEnd('projector', all);
     expect(restarted.duplicates()).toBeGreaterThanOrEqual(100);
   });
 
@@ -142,7 +111,7 @@ describe('ReportConsumer (test broker, real PostgreSQL)', () => {
     const stored = await h.readOrder();
     expect(failures).toBe(2);
     await h.expectHandledExactlyOnce('projector', stored);
-    await expectProgressAtEnd('projector', stored);
+    await h.expectProgressAtEnd('projector', stored);
     expect(h.records(TOPICS.reportsDlq)).toEqual([]);
   });
 
@@ -172,7 +141,7 @@ describe('ReportConsumer (test broker, real PostgreSQL)', () => {
     const onItsPartition = stored.filter((e) => h.partitionOf(e) === h.partitionOf(bad));
     expect(onItsPartition.indexOf(bad)).toBeLessThan(onItsPartition.length - 1);
     // Its progress moved past it, so a redelivery is a duplicate.
-    await expectProgressAtEnd('projector', stored);
+    await h.expectProgressAtEnd('projector', stored);
     expect(triesOfBad).toBeGreaterThanOrEqual(3);
 
     const original = recordOf(bad);
@@ -258,7 +227,7 @@ describe('ReportConsumer (test broker, real PostgreSQL)', () => {
       'projector',
       stored.filter((event) => event.eventId !== bad.eventId),
     );
-    await expectProgressAtEnd('projector', stored);
+    await h.expectProgressAtEnd('projector', stored);
 
     // Fixed: a retry asked for through the table is served by the member holding the partition.
     fixed = true;
@@ -269,7 +238,7 @@ describe('ReportConsumer (test broker, real PostgreSQL)', () => {
     );
     const handled = await h.handledRows('projector');
     expect(handled.filter((r) => r.event_id === bad.eventId)).toHaveLength(1);
-    await expectProgressAtEnd('projector', stored);
+    await h.expectProgressAtEnd('projector', stored);
     await consumer.stop();
   });
 
@@ -316,7 +285,7 @@ describe('ReportConsumer (test broker, real PostgreSQL)', () => {
     await eventually('the group handled everything', () => h.drained('projector'));
     const stored = await h.readOrder();
     await h.expectHandledExactlyOnce('projector', stored);
-    await expectProgressAtEnd('projector', stored);
+    await h.expectProgressAtEnd('projector', stored);
 
     const dlq = h.records(TOPICS.reportsDlq);
     expect(dlq).toHaveLength(garbage.length);
@@ -375,7 +344,7 @@ describe('ReportConsumer (test broker, real PostgreSQL)', () => {
     await eventually('the group handled everything', () => h.drained('projector'));
     expect(thrown).toEqual({ transient: 4, database: 4, beforeBatch: 2 });
     await h.expectHandledExactlyOnce('projector', stored);
-    await expectProgressAtEnd('projector', stored);
+    await h.expectProgressAtEnd('projector', stored);
     expect(consumer.deadLetters).toEqual([]);
     expect(h.records(TOPICS.reportsDlq)).toEqual([]);
     expect(
@@ -409,6 +378,6 @@ describe('ReportConsumer (test broker, real PostgreSQL)', () => {
     await eventually('the group handled everything again', () => h.drained('projector'));
     const stored = await h.readOrder();
     await h.expectHandledExactlyOnce('projector', stored);
-    await expectProgressAtEnd('projector', stored);
+    await h.expectProgressAtEnd('projector', stored);
   });
 });

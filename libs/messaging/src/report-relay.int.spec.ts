@@ -3,11 +3,12 @@ import { listParkedEvents, loadCheckpoint, saveCheckpoint } from '@cm/event-stor
 import type { StoredEvent } from '@cm/event-store';
 import { checkpointOfEvent, decodeReportMessage, theatreOf } from './report-message';
 import { REPORT_RELAY_SUBSCRIPTION } from './report-relay';
+import type { MessagingHarness } from './test-fixtures';
 import {
   asKafkaMessage,
   eventually,
   headersOf,
-  MessagingHarness,
+  harnessPerTest,
   sleep,
   THEATRES,
 } from './test-fixtures';
@@ -17,13 +18,7 @@ jest.setTimeout(180_000);
 describe('ReportRelay (test broker, real PostgreSQL)', () => {
   let h: MessagingHarness;
 
-  beforeEach(async () => {
-    h = await MessagingHarness.start();
-  }, 120_000);
-
-  afterEach(async () => {
-    await h.close();
-  }, 120_000);
+  harnessPerTest((harness) => (h = harness));
 
   it('publishes every stored event once, in read order per partition, with the contract headers', async () => {
     await h.appendReports(120);

@@ -18,7 +18,7 @@ import { createKafka, partitionFor } from './kafka-connection';
 import type { MessagingLog } from './kafka-connection';
 import { ReportConsumer } from './report-consumer';
 import type { ConsumedBatch, ReportConsumerOptions } from './report-consumer';
-import { decodeReportMessage, theatreOf } from './report-message';
+import { checkpointOfEvent, decodeReportMessage, theatreOf } from './report-message';
 import { ReportRelay } from './report-relay';
 import type { ReportRelayOptions } from './report-relay';
 import { ensureTopics } from './topics';
@@ -62,6 +62,23 @@ export interface RunningConsumer {
   batches: { partition: number; progress: Checkpoint; events: StoredEvent[] }[];
   deadLetters: { partition: number; offset: string; error: unknown }[];
   stop(): Promise<void>;
+}
+
+/**
+ * A fresh harness for each test of the enclosing describe block, handed to `use` before the
+ * test and closed after it (relays and consumers stopped, broker stopped, database dropped).
+ */
+export function harnessPerTest(use: (harness: MessagingHarness) => void): void {
+  let current: MessagingHarness | undefined;
+  beforeEach(async () => {
+    current = await MessagingHarness.start();
+    use(current);
+  }, 120_000);
+  afterEach(async () => {
+    const harness = current;
+    current = undefined;
+    await harness?.close();
+  }, 120_000);
 }
 
 export type ConsumerOverrides = Partial<
@@ -312,6 +329,32 @@ export class MessagingHarness {
       [groupId],
     );
     return rows;
+  }
+
+  /** The stored progress rows of `groupId` on conflict.reports.v1, by partition. */
+  async progressOf(groupId: string): Promise<Map<number, Checkpoint>> {
+    const { rows } = await this.db.pool.query<{
+      partition: number;
+      position: string;
+      transaction_id: string;
+    }>(
+      `SELECT partition, position::text AS position, transaction_id::text AS transaction_id
+       FROM kafka_consumer_progress WHERE group_id = $1 AND topic = $2`,
+      [groupId, TOPICS.reports],
+    );
+    return new Map(
+      rows.map((row) => [
+        row.partition,
+        { position: Number(row.position), transactionId: row.transaction_id },
+      ]),
+    );
+  }
+
+  /** Every partition's progress is the checkpoint of its last event in `stored`. */
+  async expectProgressAtEnd(groupId: string, stored: StoredEvent[]): Promise<void> {
+    const expected = new Map<number, Checkpoint>();
+    for (const event of stored) expected.set(this.partitionOf(event), checkpointOfEvent(event));
+    expect(await this.progressOf(groupId)).toEqual(expected);
   }
 
   /** `groupId` handled each of `expected` exactly once, in read order per partition. */
