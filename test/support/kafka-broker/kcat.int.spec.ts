@@ -1,21 +1,14 @@
 import { registerCompressionCodecs } from '../../../libs/messaging/src/codecs';
-import { KafkaTestBroker } from './kafka-test-broker';
-import { kafkaFor, waitUntil } from './kafka-test-clients';
-import { hasKcat, itWithKcat, kcat, kcatProduce } from './kcat';
+import type { KafkaTestBroker } from './kafka-test-broker';
+import { brokerPerTest, kafkaFor, waitUntil } from './kafka-test-clients';
+import { hasKcat, itWithKcat, kcat, kcatConsume, kcatProduce } from './kcat';
 
 jest.setTimeout(60_000);
 
 describe('Kafka test broker read by kcat (librdkafka)', () => {
   let broker: KafkaTestBroker;
 
-  beforeEach(async () => {
-    broker = await KafkaTestBroker.start();
-  }, 120_000);
-
-  afterEach(async () => {
-    await broker.stop();
-    expect(broker.errors).toEqual([]);
-  }, 120_000);
+  brokerPerTest((started) => (broker = started));
 
   itWithKcat('sees every message a kafkajs idempotent producer wrote', async () => {
     if (!hasKcat)
@@ -38,23 +31,13 @@ describe('Kafka test broker read by kcat (librdkafka)', () => {
       await producer.disconnect();
     }
 
-    const { stdout } = await kcat([
-      '-C',
-      '-b',
-      broker.brokers[0],
-      '-t',
-      'conflict.alerts.v1',
-      '-o',
-      'beginning',
-      '-e',
-      '-q',
-      '-X',
-      'api.version.request=true',
-      '-f',
-      '%k %s\n',
-    ]);
-
-    const lines = stdout.split('\n').filter((line) => line !== '');
+    const lines = await kcatConsume({
+      broker: broker.brokers[0],
+      topic: 'conflict.alerts.v1',
+      offset: 'beginning',
+      format: '%k %s',
+      config: { 'api.version.request': 'true' },
+    });
     expect(lines.sort()).toEqual(sent.map((m) => `${m.key} ${m.value}`).sort());
   });
 });
@@ -62,14 +45,7 @@ describe('Kafka test broker read by kcat (librdkafka)', () => {
 describe('Kafka test broker written to by kcat (librdkafka) with compression', () => {
   let broker: KafkaTestBroker;
 
-  beforeEach(async () => {
-    broker = await KafkaTestBroker.start();
-  }, 120_000);
-
-  afterEach(async () => {
-    await broker.stop();
-    expect(broker.errors).toEqual([]);
-  }, 120_000);
+  brokerPerTest((started) => (broker = started));
 
   for (const codec of ['gzip', 'snappy', 'lz4', 'zstd'] as const) {
     itWithKcat(`stores a ${codec} batch as produced and serves it to kafkajs`, async () => {
@@ -145,34 +121,17 @@ describe('Kafka test broker written to by kcat (librdkafka) with compression', (
 describe('Kafka test broker after retention, read by kcat (librdkafka)', () => {
   let broker: KafkaTestBroker;
 
-  beforeEach(async () => {
-    broker = await KafkaTestBroker.start({ retentionCheckIntervalMs: 0 });
-  }, 120_000);
+  brokerPerTest((started) => (broker = started), { retentionCheckIntervalMs: 0 });
 
-  afterEach(async () => {
-    await broker.stop();
-    expect(broker.errors).toEqual([]);
-  }, 120_000);
-
-  const consume = async (offset: string, extra: string[] = []): Promise<string[]> => {
-    const { stdout } = await kcat([
-      '-C',
-      '-b',
-      broker.brokers[0],
-      '-t',
-      'conflict.reports.v1',
-      '-p',
-      '0',
-      '-o',
+  const consume = (offset: string, config?: Record<string, string>): Promise<string[]> =>
+    kcatConsume({
+      broker: broker.brokers[0],
+      topic: 'conflict.reports.v1',
+      partition: 0,
       offset,
-      '-e',
-      '-q',
-      ...extra,
-      '-f',
-      '%o %s\n',
-    ]);
-    return stdout.split('\n').filter((line) => line !== '');
-  };
+      format: '%o %s',
+      config,
+    });
 
   itWithKcat(
     'starts "beginning" at the log start offset and resets an offset below it',
@@ -200,7 +159,7 @@ describe('Kafka test broker after retention, read by kcat (librdkafka)', () => {
       const expected = ['4 r4', '5 r5', '6 r6', '7 r7'];
       expect(await consume('beginning')).toEqual(expected);
       // Offset 1 is gone: OFFSET_OUT_OF_RANGE, and librdkafka resets to the earliest it has.
-      expect(await consume('1', ['-X', 'auto.offset.reset=earliest'])).toEqual(expected);
+      expect(await consume('1', { 'auto.offset.reset': 'earliest' })).toEqual(expected);
     },
   );
 });
@@ -208,14 +167,7 @@ describe('Kafka test broker after retention, read by kcat (librdkafka)', () => {
 describe('Kafka test broker serving kcat (librdkafka) as a consumer group member', () => {
   let broker: KafkaTestBroker;
 
-  beforeEach(async () => {
-    broker = await KafkaTestBroker.start();
-  }, 120_000);
-
-  afterEach(async () => {
-    await broker.stop();
-    expect(broker.errors).toEqual([]);
-  }, 120_000);
+  brokerPerTest((started) => (broker = started));
 
   itWithKcat(
     'lets `kcat -G` join (MEMBER_ID_REQUIRED, JoinGroup v5), consume and commit',

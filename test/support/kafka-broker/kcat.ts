@@ -29,6 +29,38 @@ export function kcat(args: string[]): Promise<{ stdout: string; stderr: string }
   });
 }
 
+/**
+ * Reads `topic` (one partition, or all) with kcat as a plain consumer, from `offset` to the
+ * end, and returns one line a message as `format` (kcat's -f, e.g. '%k %s') prints it.
+ */
+export async function kcatConsume(options: {
+  broker: string;
+  topic: string;
+  partition?: number;
+  /** 'beginning', 'end' or an offset. */
+  offset: string;
+  format: string;
+  /** librdkafka properties (kcat -X). */
+  config?: Record<string, string>;
+}): Promise<string[]> {
+  const { stdout } = await kcat([
+    '-C',
+    '-b',
+    options.broker,
+    '-t',
+    options.topic,
+    ...(options.partition === undefined ? [] : ['-p', String(options.partition)]),
+    '-o',
+    options.offset,
+    '-e',
+    '-q',
+    ...Object.entries(options.config ?? {}).flatMap(([key, value]) => ['-X', `${key}=${value}`]),
+    '-f',
+    `${options.format}\n`,
+  ]);
+  return stdout.split('\n').filter((line) => line !== '');
+}
+
 export interface KcatMessage {
   key: string;
   value: string;

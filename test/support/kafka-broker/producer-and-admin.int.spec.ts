@@ -1,20 +1,13 @@
 import { CompressionTypes, type Producer } from 'kafkajs';
 import { KafkaTestBroker } from './kafka-test-broker';
-import { kafkaFor, waitUntil } from './kafka-test-clients';
+import { brokerPerTest, kafkaFor, waitUntil } from './kafka-test-clients';
 
 jest.setTimeout(60_000);
 
 describe('Kafka test broker with kafkajs admin and producer', () => {
   let broker: KafkaTestBroker;
 
-  beforeEach(async () => {
-    broker = await KafkaTestBroker.start();
-  }, 120_000);
-
-  afterEach(async () => {
-    await broker.stop();
-    expect(broker.errors).toEqual([]);
-  }, 120_000);
+  brokerPerTest((started) => (broker = started));
 
   it('creates topics through the admin client and describes them in metadata', async () => {
     const admin = kafkaFor(broker, 'admin').admin();
@@ -58,17 +51,21 @@ describe('Kafka test broker with kafkajs admin and producer', () => {
   });
 
   it('refuses an unknown topic when auto-creation is off', async () => {
-    await broker.stop();
-    broker = await KafkaTestBroker.start({ autoCreateTopics: false });
-    const admin = kafkaFor(broker, 'admin', { retry: { retries: 0 } }).admin();
-    await admin.connect();
+    const strict = await KafkaTestBroker.start({ autoCreateTopics: false });
     try {
-      await expect(admin.fetchTopicMetadata({ topics: ['nowhere'] })).rejects.toThrow(
-        /does not host this topic-partition/,
-      );
+      const admin = kafkaFor(strict, 'admin', { retry: { retries: 0 } }).admin();
+      await admin.connect();
+      try {
+        await expect(admin.fetchTopicMetadata({ topics: ['nowhere'] })).rejects.toThrow(
+          /does not host this topic-partition/,
+        );
+      } finally {
+        await admin.disconnect();
+      }
     } finally {
-      await admin.disconnect();
+      await strict.stop();
     }
+    expect(strict.errors).toEqual([]);
   });
 
   describe('an idempotent producer', () => {

@@ -1,7 +1,7 @@
 import { ConfigResourceTypes, type Admin } from 'kafkajs';
 import { apis } from './apis';
 import { KafkaTestBroker } from './kafka-test-broker';
-import { kafkaFor, waitUntil } from './kafka-test-clients';
+import { brokerPerTest, kafkaFor, waitUntil } from './kafka-test-clients';
 import { RawKafkaClient } from './raw-kafka-client';
 import { ApiKey } from './protocol/api-keys';
 import { ErrorCode } from './protocol/error-codes';
@@ -52,14 +52,7 @@ function fetchV11(topic: string, offset: number): Writer {
 describe('Kafka test broker: the versions kafkajs uses with Kafka 3.9/4.x', () => {
   let broker: KafkaTestBroker;
 
-  beforeEach(async () => {
-    broker = await KafkaTestBroker.start();
-  }, 120_000);
-
-  afterEach(async () => {
-    await broker.stop();
-    expect(broker.errors).toEqual([]);
-  }, 120_000);
+  brokerPerTest((started) => (broker = started));
 
   it('advertises, for every API kafkajs 2.2.4 has, at least the highest version it implements', () => {
     const behind = apis
