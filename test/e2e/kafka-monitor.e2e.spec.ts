@@ -2,7 +2,7 @@ import { sendScenario, untilSettled } from '../../scripts/demo/demo-session';
 import { MonitorClient } from '../../scripts/demo/monitor-client';
 import { tarnValleyScenario } from '../../scripts/demo/tarn-valley.scenario';
 import { KafkaTestBroker } from '@cm/test-support/kafka-broker/kafka-test-broker';
-import { itWithKcat, kcat } from '@cm/test-support/kafka-broker/kcat';
+import { itWithKcat, kcatConsume } from '@cm/test-support/kafka-broker/kcat';
 import { httpClient, startTestApp, TEST_KEYS, type TestApp } from '@cm/test-support';
 import { eventually } from '@cm/test-support/eventually';
 
@@ -137,20 +137,12 @@ describe('the monitor on Kafka (test broker) against the embedded monitor', () =
         'GET',
         '/v1/alerts?limit=500',
       );
-      const { stdout: out } = await kcat([
-        '-C',
-        '-b',
-        broker.brokers[0],
-        '-t',
-        'conflict.alerts.v1',
-        '-o',
-        'beginning',
-        '-e',
-        '-q',
-        '-f',
-        '%h\t%s\n',
-      ]);
-      const lines = out.split('\n').filter((line) => line.trim() !== '');
+      const lines = await kcatConsume({
+        broker: broker.brokers[0],
+        topic: 'conflict.alerts.v1',
+        offset: 'beginning',
+        format: '%h\t%s',
+      });
       const last = new Map<string, { status: string }>();
       for (const line of lines) {
         const [headers, value] = line.split('\t');

@@ -6,17 +6,12 @@ import { KAFKA_RUNTIME, partitionFor } from '@cm/messaging';
 import type { KafkaRuntime, ReportConsumer } from '@cm/messaging';
 import { aCasualtyReport } from '@cm/contracts/testing';
 import { KafkaTestBroker } from '@cm/test-support/kafka-broker/kafka-test-broker';
-import { httpClient, startTestApp, type TestApp } from '@cm/test-support';
+import { eventually, httpClient, startTestApp, type TestApp } from '@cm/test-support';
 
 jest.setTimeout(180_000);
 
-async function eventually(what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 90_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** The Kafka path is slower on a loaded machine: a longer bound, polled less often. */
+const PATIENCE = { timeoutMs: 90_000, intervalMs: 100 };
 
 /**
  * The monitor on Kafka (test broker, real PostgreSQL, one process) cannot go blind: a partition
@@ -78,14 +73,18 @@ describe('readiness of the Kafka consumer groups', () => {
 
   it('is ready once both groups handled every stored report, each partition at lag 0', async () => {
     await appendReport();
-    await eventually('both groups are at lag 0 and ready', async () => {
-      const lags = await Promise.all(
-        ['projector', 'alerter'].map((group) =>
-          gauge('cm_kafka_partition_lag_events', `group="${group}",partition="${partition}"`),
-        ),
-      );
-      return lags.every((lag) => lag === 0) && (await ready()).status === 200;
-    });
+    await eventually(
+      'both groups are at lag 0 and ready',
+      async () => {
+        const lags = await Promise.all(
+          ['projector', 'alerter'].map((group) =>
+            gauge('cm_kafka_partition_lag_events', `group="${group}",partition="${partition}"`),
+          ),
+        );
+        return lags.every((lag) => lag === 0) && (await ready()).status === 200;
+      },
+      PATIENCE,
+    );
   });
 
   it('answers 503 KAFKA.PARTITION_STUCK while a partition is behind and not moving', async () => {
@@ -101,10 +100,14 @@ describe('readiness of the Kafka consumer groups', () => {
       expect(rowCount).toBe(1);
       await appendReport();
       let answer: Awaited<ReturnType<typeof ready>> = { status: 0 };
-      await eventually('readiness names the stuck partition', async () => {
-        answer = await ready();
-        return answer.code === 'KAFKA.PARTITION_STUCK';
-      });
+      await eventually(
+        'readiness names the stuck partition',
+        async () => {
+          answer = await ready();
+          return answer.code === 'KAFKA.PARTITION_STUCK';
+        },
+        PATIENCE,
+      );
       expect(answer.status).toBe(503);
       expect(answer.detail).toContain(`consumer group projector: ${TOPICS.reports}[${partition}]`);
       expect(
@@ -114,13 +117,17 @@ describe('readiness of the Kafka consumer groups', () => {
       await holder.query('ROLLBACK');
       holder.release();
     }
-    await eventually('the partition moved on and readiness is back', async () => {
-      const lag = await gauge(
-        'cm_kafka_partition_lag_events',
-        `group="projector",partition="${partition}"`,
-      );
-      return lag === 0 && (await ready()).status === 200;
-    });
+    await eventually(
+      'the partition moved on and readiness is back',
+      async () => {
+        const lag = await gauge(
+          'cm_kafka_partition_lag_events',
+          `group="projector",partition="${partition}"`,
+        );
+        return lag === 0 && (await ready()).status === 200;
+      },
+      PATIENCE,
+    );
   });
 
   it('answers 503 KAFKA.CONSUMER_CRASHED once a consumer crashed inside the process', async () => {
@@ -132,10 +139,14 @@ describe('readiness of the Kafka consumer groups', () => {
     });
     await appendReport();
     let answer: Awaited<ReturnType<typeof ready>> = { status: 0 };
-    await eventually('readiness names the crashed consumer', async () => {
-      answer = await ready();
-      return answer.code === 'KAFKA.CONSUMER_CRASHED';
-    });
+    await eventually(
+      'readiness names the crashed consumer',
+      async () => {
+        answer = await ready();
+        return answer.code === 'KAFKA.CONSUMER_CRASHED';
+      },
+      PATIENCE,
+    );
     expect(answer.status).toBe(503);
     expect(answer.detail).toMatch(/consumer group alerter .*crashed.*not restarting/);
     expect(await gauge('cm_kafka_consumer_crashed', 'group="alerter"')).toBe(1);

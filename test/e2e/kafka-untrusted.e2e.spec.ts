@@ -11,17 +11,12 @@ import {
 import type { KafkaRuntime } from '@cm/messaging';
 import { aCasualtyReport } from '@cm/contracts/testing';
 import { KafkaTestBroker } from '@cm/test-support/kafka-broker/kafka-test-broker';
-import { startTestApp, type TestApp } from '@cm/test-support';
+import { eventually, startTestApp, type TestApp } from '@cm/test-support';
 
 jest.setTimeout(180_000);
 
-async function eventually(what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 90_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** The Kafka path is slower on a loaded machine: a longer bound, polled less often. */
+const PATIENCE = { timeoutMs: 90_000, intervalMs: 100 };
 
 /**
  * The issue's second fault end to end: a message on conflict.reports.v1 whose header claims
@@ -90,7 +85,7 @@ describe('a forged message on conflict.reports.v1', () => {
 
   it('moves no progress, is dead-lettered once per group, and the next report is handled', async () => {
     const first = await appendReport();
-    await eventually('both groups handled the first report', () => bothAt(first.event));
+    await eventually('both groups handled the first report', () => bothAt(first.event), PATIENCE);
 
     const genuine = encodeReportMessage(first.event, partitions);
     const producer = createKafka({ brokers: broker.brokers, clientId: 'forger' }).producer();
@@ -122,11 +117,12 @@ describe('a forged message on conflict.reports.v1', () => {
     await eventually(
       'both groups dead-lettered it',
       async () => broker.records(TOPICS.reportsDlq).length === 2,
+      PATIENCE,
     );
     expect(await bothAt(first.event)).toBe(true);
 
     const next = await appendReport();
-    await eventually('both groups handled the next report', () => bothAt(next.event));
+    await eventually('both groups handled the next report', () => bothAt(next.event), PATIENCE);
     expect(await projected(next.reportId)).toBe(true);
 
     const letters = broker
