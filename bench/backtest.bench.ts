@@ -1,17 +1,13 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { Pool } from 'pg';
-import { parseRuleFiles } from '@cm/escalation';
-import type { Rule } from '@cm/escalation';
 import { PostgresEventStore } from '@cm/event-store';
 import type { BatchItem } from '@cm/event-store';
 import { reportHistory } from '../libs/contracts/src/testing';
 import { RuleBacktestService } from '../apps/query/src/rules/rule-backtest.service';
 import { runMigrations } from '../libs/platform/src/database/migrate';
 import type { BenchResult } from './bench-result';
+import { defaultRules } from './default-rules';
+import { fullGc } from './measure';
 
 const LOAD_BATCH = 1000;
 
@@ -129,22 +125,6 @@ async function timed<T>(work: () => Promise<T[]>): Promise<Timed<number>> {
   } finally {
     clearInterval(sampler);
   }
-}
-
-function fullGc(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
-
-function defaultRules(): Rule[] {
-  const rulesDir = join(__dirname, '../infra/rules');
-  const parsed = parseRuleFiles(
-    readdirSync(rulesDir)
-      .filter((name) => name.endsWith('.yaml'))
-      .map((name) => ({ name, content: readFileSync(join(rulesDir, name), 'utf8') })),
-  );
-  if (!parsed.ok) throw new Error(`rules: ${JSON.stringify(parsed.errors)}`);
-  return parsed.rules;
 }
 
 /**

@@ -1,9 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Report } from '@cm/contracts';
-import { EscalationEngine, parseRuleFiles } from '@cm/escalation';
+import { EscalationEngine } from '@cm/escalation';
 import { EventLog } from '../libs/escalation/src/testing/report-events';
+import { defaultRules } from './default-rules';
 
 /**
  * The rule engine's cost per event as one alert's evidence grows: `reports` foreign
@@ -62,17 +61,6 @@ function report(index: number, theatre = 'bench-theatre'): Report {
       equipment: [{ category: 'srbm' }, { category: 'mrl', quantity: { best: 24 } }],
     },
   } as unknown as Report;
-}
-
-function defaultRules() {
-  const rulesDir = join(process.cwd(), 'infra/rules');
-  const parsed = parseRuleFiles(
-    readdirSync(rulesDir)
-      .filter((name) => name.endsWith('.yaml'))
-      .map((name) => ({ name, content: readFileSync(join(rulesDir, name), 'utf8') })),
-  );
-  if (!parsed.ok) throw new Error(`rules: ${JSON.stringify(parsed.errors)}`);
-  return parsed.rules;
 }
 
 if (require.main === module) {

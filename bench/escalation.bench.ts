@@ -1,11 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-import { EscalationEngine, parseRuleFiles } from '@cm/escalation';
+import { EscalationEngine } from '@cm/escalation';
 import type { EngineEvent, EngineSnapshot, Rule } from '@cm/escalation';
 import { engineHistory } from '../libs/escalation/src/testing/report-events';
+import { defaultRules } from './default-rules';
+import { fullGc } from './measure';
 
 export interface EscalationBenchResult {
   events: number;
@@ -117,22 +115,6 @@ function processHistory(
       snapshotMs: Math.round(snapshotMs),
     },
   };
-}
-
-function defaultRules(): Rule[] {
-  const rulesDir = join(__dirname, '../infra/rules');
-  const parsed = parseRuleFiles(
-    readdirSync(rulesDir)
-      .filter((name) => name.endsWith('.yaml'))
-      .map((name) => ({ name, content: readFileSync(join(rulesDir, name), 'utf8') })),
-  );
-  if (!parsed.ok) throw new Error(`rules: ${JSON.stringify(parsed.errors)}`);
-  return parsed.rules;
-}
-
-function fullGc(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
 }
 
 if (require.main === module) {

@@ -1,12 +1,10 @@
 import autocannon from 'autocannon';
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
 import { canonicalJson, reportedEventFor, reportStreamId, validateReport } from '@cm/contracts';
 import { appendNotifierFor, PostgresEventStore, type BatchItem } from '@cm/event-store';
+import { startProcess, stopProcess } from './alert-probes';
 import type { BenchResult } from './bench-result';
 import { measureRate, median } from './measure';
 
@@ -35,8 +33,6 @@ export interface IngestHttpResult {
   durationSeconds: number;
 }
 
-const root = resolve(__dirname, '..', '..');
-
 /**
  * A deployment report. By default a withdrawal, which no default rule fires on: the
  * monitor's projector and alerter handle it, but no alert is written. `alerting`: a foreign
@@ -60,25 +56,6 @@ function report(reportId: string, index = 0, alerting = false): Record<string, u
       equipment: [{ category: 'srbm' }, { category: 'mrl', quantity: { best: 24 } }],
     },
   };
-}
-
-async function startMonitor(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(root, 'dist/apps/monitor/src/main.js')], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', LOG_LEVEL: 'warn', API_KEYS: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolveStart, reject) => {
-    let output = '';
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /serving (http:\/\/[^\s]+)/.exec(output);
-      if (match) resolveStart({ child, url: match[1] });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`monitor exited (${code}): ${output}`)));
-  });
 }
 
 /** What the store alone does with the same reports, in the bench process (see baselines). */
@@ -191,7 +168,9 @@ async function measureIngestHttp(
   databaseUrl: string,
   seconds = Number(process.env.BENCH_HTTP_SECONDS ?? 15),
 ): Promise<{ single: Comparison; batch: Comparison; alerting: Comparison }> {
-  const { child, url } = await startMonitor(databaseUrl);
+  const { child, url } = await startProcess('dist/apps/monitor/src/main.js', {
+    DATABASE_URL: databaseUrl,
+  });
   const pool = new Pool({ connectionString: databaseUrl, max: POOL_SIZE });
   const store = new PostgresEventStore(pool);
   const roundSeconds = Math.max(1, Math.round(seconds / ROUNDS));
@@ -272,8 +251,7 @@ async function measureIngestHttp(
   } finally {
     await appendNotifierFor(pool).flush();
     await pool.end();
-    child.kill('SIGTERM');
-    await new Promise((resolveExit) => child.once('exit', resolveExit));
+    await stopProcess(child);
   }
 }
 

@@ -7,6 +7,7 @@ import { reportHistory } from '../libs/contracts/src/testing';
 import { TheatreDirectory } from '../apps/query/src/read-models/theatre-directory';
 import { TheatreOverviews } from '../apps/query/src/read-models/theatre-overviews';
 import type { BenchResult } from './bench-result';
+import { latencies, latencyResult } from './measure';
 
 const EVENTS = 1_000_000;
 const THEATRES = 200;
@@ -50,14 +51,14 @@ export async function benchQuery(databaseUrl: string): Promise<BenchResult[]> {
       overviews.asOf(theatre(i), new Date(last + 1)),
     );
     return [
-      result('overview, live', live, 20, `${LIVE_CALLS} calls; ${setup}`),
-      result(
+      latencyResult('overview, live', live, 20, `${LIVE_CALLS} calls; ${setup}`),
+      latencyResult(
         'overview, asOf at an instant spread over the recorded history',
         asOfAnyTime,
         200,
         `${AS_OF_CALLS} calls at instants from 5% to 100% of the recording time, by the golden ratio (each theatre had reports by then); ~${Math.round((EVENTS / THEATRES) * 0.525)} events folded on average`,
       ),
-      result(
+      latencyResult(
         'overview, asOf after the last event (a whole theatre folded)',
         asOfEnd,
         200,
@@ -86,31 +87,4 @@ async function appendHistory(pool: Pool): Promise<number> {
   }
   if (items.length) await store.appendBatch(items);
   return performance.now() - started;
-}
-
-async function latencies(
-  calls: number,
-  warmUp: number,
-  call: (i: number) => Promise<unknown>,
-): Promise<number[]> {
-  for (let i = 0; i < warmUp; i++) await call(calls + i);
-  const measured: number[] = [];
-  for (let i = 0; i < calls; i++) {
-    const started = performance.now();
-    await call(i);
-    measured.push(performance.now() - started);
-  }
-  return measured.sort((a, b) => a - b);
-}
-
-function result(name: string, sorted: number[], targetMs: number, details: string): BenchResult {
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  const p99 = at(0.99);
-  return {
-    name: `${name}, p99`,
-    unit: 'ms',
-    value: p99,
-    target: { description: `p99 < ${targetMs} ms`, met: p99 < targetMs },
-    details: `${details}; p50 ${at(0.5).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms`,
-  };
 }

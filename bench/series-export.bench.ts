@@ -1,7 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
 import {
@@ -29,7 +27,9 @@ import {
 } from '../libs/contracts/src/testing';
 import { TheatreDirectory } from '../apps/query/src/read-models/theatre-directory';
 import { TheatreSeries } from '../apps/query/src/read-models/theatre-series';
+import { startProcess, stopProcess } from './alert-probes';
 import type { BenchResult } from './bench-result';
+import { latencies, latencyResult } from './measure';
 
 const EVENTS = Number(process.env.BENCH_SERIES_EVENTS ?? 1_000_000);
 const REPORTS = Number(process.env.BENCH_EXPORT_REPORTS ?? 1_000_000);
@@ -37,7 +37,6 @@ const THEATRES = 200;
 const APPEND_BATCH = 1000;
 const LIVE_CALLS = 2000;
 const AS_OF_CALLS = 300;
-const root = resolve(__dirname, '..', '..');
 
 /** Every valid (measure, interval, by), taken in turn by the calls. */
 const COMBINATIONS: Omit<SeriesOptions, 'from' | 'to'>[] = SERIES_MEASURES.flatMap((measure) =>
@@ -101,14 +100,13 @@ export async function benchSeriesExport(databaseUrl: string): Promise<BenchResul
       ),
     ];
 
-    const server = await startQuery(databaseUrl);
+    const server = await startProcess('dist/apps/query/src/main.js', { DATABASE_URL: databaseUrl });
     try {
       for (const accept of ['text/csv', 'application/geo+json']) {
         results.push(await measureExport(server, accept));
       }
     } finally {
-      server.child.kill('SIGTERM');
-      await new Promise((resolveExit) => server.child.once('exit', resolveExit));
+      await stopProcess(server.child);
     }
     return results;
   } finally {
@@ -164,25 +162,6 @@ interface QueryServer {
   url: string;
 }
 
-async function startQuery(databaseUrl: string): Promise<QueryServer> {
-  const child = spawn(process.execPath, [join(root, 'dist/apps/query/src/main.js')], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', LOG_LEVEL: 'warn', API_KEYS: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolveStart, reject) => {
-    let output = '';
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /serving (http:\/\/[^\s]+)/.exec(output);
-      if (match) resolveStart({ child, url: match[1] });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`query exited (${code}): ${output}`)));
-  });
-}
-
 function statusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(
     readFileSync(`/proc/${pid}/status`, 'utf8'),
@@ -230,37 +209,5 @@ async function measureExport(server: QueryServer, accept: string): Promise<Bench
     unit: 's',
     value: Number((ms / 1000).toFixed(1)),
     details: `${(bytes / 1e6).toFixed(0)} MB, ${counted}, ${(bytes / 1e6 / (ms / 1000)).toFixed(1)} MB/s, first byte after ${firstByteMs.toFixed(0)} ms; server RSS ${(rssBefore / 1024).toFixed(0)} MB before, peak ${(peak / 1024).toFixed(0)} MB during${peakReset ? '' : ' (peak since start: clear_refs not writable)'}`,
-  };
-}
-
-async function latencies(
-  calls: number,
-  warmUp: number,
-  call: (i: number) => Promise<unknown>,
-): Promise<number[]> {
-  for (let i = 0; i < warmUp; i++) await call(calls + i);
-  const measured: number[] = [];
-  for (let i = 0; i < calls; i++) {
-    const started = performance.now();
-    await call(i);
-    measured.push(performance.now() - started);
-  }
-  return measured.sort((a, b) => a - b);
-}
-
-function latencyResult(
-  name: string,
-  sorted: number[],
-  targetMs: number,
-  details: string,
-): BenchResult {
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  const p99 = at(0.99);
-  return {
-    name: `${name}, p99`,
-    unit: 'ms',
-    value: p99,
-    target: { description: `p99 < ${targetMs} ms`, met: p99 < targetMs },
-    details: `${details}; p50 ${at(0.5).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms`,
   };
 }
