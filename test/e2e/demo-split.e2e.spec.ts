@@ -2,7 +2,7 @@ import { demoOptions, runDemo } from '../../scripts/demo/demo';
 import {
   AppProcesses,
   buildApps,
-  TEST_API_KEYS,
+  distributedEnv,
   type AppProcess,
   type BuiltApps,
 } from '@cm/test-support/app-process';
@@ -31,17 +31,9 @@ describe('the demo against split services (ingest, projector, alerter, query pro
     processes = new AppProcesses(built);
     broker = await KafkaTestBroker.start({ autoCreateTopics: false });
     database = await createTestDatabase();
-    const env = {
-      DATABASE_URL: database.url,
-      KAFKA_BROKERS: broker.brokers.join(','),
-      API_KEYS: TEST_API_KEYS,
-    };
-    [ingest, projector, alerter, query] = await Promise.all([
-      processes.start('ingest', env),
-      processes.start('projector', env),
-      processes.start('alerter', env),
-      processes.start('query', env),
-    ]);
+    ({ ingest, projector, alerter, query } = await processes.startDistributed(
+      distributedEnv(database.url, broker.brokers),
+    ));
   }, 240_000);
 
   afterAll(async () => {

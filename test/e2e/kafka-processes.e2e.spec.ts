@@ -15,7 +15,7 @@ import { tarnValleyScenario, type Scenario } from '../../scripts/demo/tarn-valle
 import {
   AppProcesses,
   buildApps,
-  TEST_API_KEYS,
+  distributedEnv,
   type AppProcess,
   type BuiltApps,
 } from '@cm/test-support/app-process';
@@ -366,14 +366,6 @@ function lastWordOnTopic(broker: KafkaTestBroker): Map<string, unknown> {
   return last;
 }
 
-function processEnv(database: TestDatabase, broker: KafkaTestBroker): Record<string, string> {
-  return {
-    DATABASE_URL: database.url,
-    KAFKA_BROKERS: broker.brokers.join(','),
-    API_KEYS: TEST_API_KEYS,
-  };
-}
-
 /**
  * The distributed mode as deployed: ingest (with the relay to conflict.reports.v1), projector
  * (group `projector`), alerter (group `alerter`, and the relay to conflict.alerts.v1) and query,
@@ -399,13 +391,9 @@ describe('the distributed mode as separate processes (ingest, projector, alerter
       processes = new AppProcesses(built!);
       broker = await KafkaTestBroker.start({ autoCreateTopics: false });
       database = await createTestDatabase();
-      const env = processEnv(database, broker);
-      [ingest, , , query] = await Promise.all([
-        processes.start('ingest', env),
-        processes.start('projector', env),
-        processes.start('alerter', env),
-        processes.start('query', env),
-      ]);
+      ({ ingest, query } = await processes.startDistributed(
+        distributedEnv(database.url, broker.brokers),
+      ));
     }, 120_000);
 
     afterAll(async () => {
@@ -507,7 +495,7 @@ describe('the distributed mode as separate processes (ingest, projector, alerter
     }
 
     it('rebalances to the survivor and raises every alert exactly once, as a backtest does', async () => {
-      const env = processEnv(database, broker);
+      const env = distributedEnv(database.url, broker.brokers);
       const [ingest, query, first] = await Promise.all([
         processes.start('ingest', env),
         processes.start('query', env),

@@ -10,6 +10,10 @@ const root = resolve(__dirname, '../..');
 /** The apps of the distributed mode, each with its own apps/<name>/src/main.ts. */
 export type AppName = 'ingest' | 'projector' | 'alerter' | 'query' | 'monitor';
 
+/** The apps of the distributed mode, the monitor split in its processes. */
+const DISTRIBUTED_APPS = ['ingest', 'projector', 'alerter', 'query'] as const;
+type DistributedApp = (typeof DISTRIBUTED_APPS)[number];
+
 /**
  * The apps compiled as `npm run build` does, into a folder of the test's own (as
  * apps/projector/src/projector-process.int.spec.ts does): a build another test or engineer
@@ -37,6 +41,14 @@ export const TEST_API_KEYS = [
   `${TEST_KEYS.admin}:admin`,
   `${TEST_KEYS.both}:ingest+read`,
 ].join(',');
+
+/** What a process of the distributed mode needs: its database, the brokers, the test keys. */
+export function distributedEnv(
+  databaseUrl: string,
+  brokers: readonly string[],
+): Record<string, string> {
+  return { DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers.join(','), API_KEYS: TEST_API_KEYS };
+}
 
 export interface AppProcess {
   readonly name: string;
@@ -120,6 +132,14 @@ export class AppProcesses {
         reject(new Error(`${name} exited (${how}) before serving:\n${output}`));
       });
     });
+  }
+
+  /** One process of each app of the distributed mode (ingest, projector, alerter, query). */
+  async startDistributed(env: Record<string, string>): Promise<Record<DistributedApp, AppProcess>> {
+    const [ingest, projector, alerter, query] = await Promise.all(
+      DISTRIBUTED_APPS.map((app) => this.start(app, env)),
+    );
+    return { ingest, projector, alerter, query };
   }
 
   /** The last lines of every process started, for a failure message. */
