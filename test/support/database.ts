@@ -52,3 +52,29 @@ export async function createTestDatabase(
     },
   };
 }
+
+/**
+ * One fresh database for the tests of the enclosing describe block: created before them and
+ * handed to `use` (which may prepare it), dropped after them once `beforeDrop` ran (to stop
+ * what the tests left running on it).
+ */
+export function databasePerDescribe(
+  use: (db: TestDatabase) => void | Promise<void>,
+  options: { migrate?: boolean; beforeDrop?: () => Promise<void> } = {},
+): void {
+  let current: TestDatabase | undefined;
+  beforeAll(async () => {
+    current = await createTestDatabase({ migrate: options.migrate });
+    await use(current);
+  }, 120_000);
+  afterAll(async () => {
+    const db = current;
+    current = undefined;
+    if (!db) return;
+    try {
+      await options.beforeDrop?.();
+    } finally {
+      await db.drop();
+    }
+  }, 120_000);
+}

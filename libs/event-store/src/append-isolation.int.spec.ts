@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '@cm/test-support/database';
+import { databasePerDescribe, type TestDatabase } from '@cm/test-support/database';
 import { AppendCoalescer } from './append-coalescer';
 import { UnstorableEventError } from './errors';
 import type { BatchItem } from './event-store.types';
@@ -23,13 +23,10 @@ describe('one unstorable item fails only itself', () => {
       )
     ).rows.map((row) => row.stream_id);
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
+  databasePerDescribe((created) => {
+    db = created;
     store = new PostgresEventStore(db.pool);
-  }, 120_000);
-  afterAll(async () => {
-    await db?.drop();
-  }, 60_000);
+  });
 
   it('PostgreSQL refuses a NUL in a jsonb string (the premise of these tests)', async () => {
     await expect(

@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '@cm/test-support/database';
+import { databasePerDescribe, type TestDatabase } from '@cm/test-support/database';
 import { compareCheckpoints, START, type Checkpoint } from './checkpoint';
 import { StoreEventSource, type EventBatch } from './event-source';
 import { PostgresEventStore } from './postgres-event-store';
@@ -22,17 +22,13 @@ describe('StoreEventSource (the embedded mode of EventSource)', () => {
     return created;
   };
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
+  databasePerDescribe((created) => {
+    db = created;
     store = new PostgresEventStore(db.pool);
-  }, 120_000);
+  });
 
   afterEach(async () => {
     await Promise.all(sources.splice(0).map((running) => running.stop()));
-  }, 120_000);
-
-  afterAll(async () => {
-    await db?.drop();
   }, 120_000);
 
   it('hands each batch with the stored progress it follows, for the whole store', async () => {

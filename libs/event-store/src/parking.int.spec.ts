@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import { createTestDatabase, type TestDatabase } from '@cm/test-support/database';
+import { databasePerDescribe, type TestDatabase } from '@cm/test-support/database';
 import { appendNotifierFor } from './append-notifier';
 import type { StoredEvent } from './event-store.types';
 import {
@@ -66,20 +66,19 @@ describe('parking in store subscriptions', () => {
       }
     };
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    store = new PostgresEventStore(db.pool);
-    await db.pool.query(
-      'CREATE TABLE handled (subscription text NOT NULL, position bigint NOT NULL)',
-    );
-  }, 120_000);
+  databasePerDescribe(
+    async (created) => {
+      db = created;
+      store = new PostgresEventStore(db.pool);
+      await db.pool.query(
+        'CREATE TABLE handled (subscription text NOT NULL, position bigint NOT NULL)',
+      );
+    },
+    { beforeDrop: () => appendNotifierFor(db.pool).flush() },
+  );
   afterEach(async () => {
     await Promise.all(running.splice(0).map((subscription) => subscription.stop()));
   });
-  afterAll(async () => {
-    await appendNotifierFor(db.pool).flush();
-    await db?.drop();
-  }, 60_000);
 
   it('parks the event the handler keeps failing on, handles the others and moves on', async () => {
     const positions = await append('park', 40, [17]);

@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '@cm/test-support/database';
+import { databasePerDescribe, type TestDatabase } from '@cm/test-support/database';
 import { START } from './checkpoint';
 import { ConcurrencyError, IdempotencyConflictError, UnknownPositionError } from './errors';
 import type { NewEvent } from './event-store.types';
@@ -17,13 +17,10 @@ describe('PostgresEventStore', () => {
         .rows[0].n,
     );
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
+  databasePerDescribe((created) => {
+    db = created;
     store = new PostgresEventStore(db.pool);
-  }, 120_000);
-  afterAll(async () => {
-    await db?.drop();
-  }, 120_000);
+  });
 
   describe('append and readStream', () => {
     it('appends to a new stream and reads it back', async () => {

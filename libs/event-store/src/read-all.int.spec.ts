@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import { createTestDatabase, type TestDatabase } from '@cm/test-support/database';
+import { databasePerDescribe, type TestDatabase } from '@cm/test-support/database';
 import { compareCheckpoints, START, type Checkpoint } from './checkpoint';
 import { PostgresEventStore } from './postgres-event-store';
 
@@ -17,13 +17,10 @@ describe('reading all while writers race', () => {
   let db: TestDatabase;
   let store: PostgresEventStore;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
+  databasePerDescribe((created) => {
+    db = created;
     store = new PostgresEventStore(db.pool);
-  }, 120_000);
-  afterAll(async () => {
-    await db?.drop();
-  }, 120_000);
+  });
 
   it('hands every committed event to each reader exactly once, in (transaction, position) order', async () => {
     const deadline = Date.now() + RACE_MS;

@@ -1,5 +1,5 @@
 import { Pool, type PoolClient } from 'pg';
-import { createTestDatabase, type TestDatabase } from '@cm/test-support/database';
+import { databasePerDescribe, type TestDatabase } from '@cm/test-support/database';
 import { PostgresAppendListener } from './append-listener';
 import { appendNotifierFor, type AppendListener } from './append-notifier';
 import { START } from './checkpoint';
@@ -67,19 +67,18 @@ describe('subscriptions', () => {
     return subscription;
   };
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    store = new PostgresEventStore(db.pool);
-    await db.pool.query(
-      'CREATE TABLE handled (subscription text NOT NULL, position bigint NOT NULL)',
-    );
-  }, 120_000);
+  databasePerDescribe(
+    async (created) => {
+      db = created;
+      store = new PostgresEventStore(db.pool);
+      await db.pool.query(
+        'CREATE TABLE handled (subscription text NOT NULL, position bigint NOT NULL)',
+      );
+    },
+    { beforeDrop: () => appendNotifierFor(db.pool).flush() },
+  );
   afterEach(async () => {
     await Promise.all(running.splice(0).map((subscription) => subscription.stop()));
-  }, 120_000);
-  afterAll(async () => {
-    await appendNotifierFor(db.pool).flush();
-    await db?.drop();
   }, 120_000);
 
   it('handles every event exactly once across a failing batch and a stop and restart', async () => {

@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '@cm/test-support/database';
+import { databasePerDescribe, type TestDatabase } from '@cm/test-support/database';
 import { reportHistory, VARIED_REPORTS } from '@cm/contracts/testing';
 import { appendHistory } from '../testing';
 import { rebuildReadModels } from './rebuild';
@@ -13,12 +13,7 @@ const SEARCH_TIME_INDEXES = [
 describe('rebuild and the search indexes', () => {
   let db: TestDatabase;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  }, 60_000);
-  afterAll(async () => {
-    await db.drop();
-  });
+  databasePerDescribe((created) => (db = created));
 
   const timeIndexes = async () => {
     const { rows } = await db.pool.query<{ indexname: string; indexdef: string }>(

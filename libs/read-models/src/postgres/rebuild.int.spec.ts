@@ -1,40 +1,19 @@
 import { reportedEventFor, reportStreamId } from '@cm/contracts';
-import {
-  describeParked,
-  PostgresEventStore,
-  startSubscription,
-  type Subscription,
-} from '@cm/event-store';
+import { describeParked, PostgresEventStore, type Subscription } from '@cm/event-store';
 import { aCasualtyReport, reportHistory, VARIED_REPORTS } from '@cm/contracts/testing';
-import { createTestDatabase, type TestDatabase } from '@cm/test-support/database';
-import { appendHistory, dumpReadModels } from '../testing';
-import { ReadModelWriter } from './read-model-writer';
-import { PROJECTOR_SUBSCRIPTION, rebuildReadModels } from './rebuild';
+import { databasePerDescribe, type TestDatabase } from '@cm/test-support/database';
+import { appendHistory, dumpReadModels, startLiveProjector } from '../testing';
+import { rebuildReadModels } from './rebuild';
 
 describe('rebuild', () => {
   let db: TestDatabase;
   let live: Subscription | undefined;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  }, 60_000);
-  afterAll(async () => {
-    await live?.stop();
-    await db.drop();
-  }, 120_000);
+  databasePerDescribe((created) => (db = created), { beforeDrop: async () => live?.stop() });
 
   it('gives tables identical to what live projection gave, corrections and retractions included', async () => {
-    const writer = new ReadModelWriter();
     // Live: small batches, so batch boundaries differ from the rebuild's.
-    live = await startSubscription({
-      pool: db.pool,
-      name: PROJECTOR_SUBSCRIPTION,
-      batchSize: 97,
-      pollIntervalMs: 50,
-      handle: async (events, tx) => {
-        await writer.apply(tx, events);
-      },
-    });
+    live = await startLiveProjector(db.pool, { batchSize: 97 });
     const history = [...reportHistory({ ...VARIED_REPORTS, seed: 7, events: 6000, theatres: 4 })];
     // Appended in slices while the projector runs.
     for (let i = 0; i < history.length; i += 500) {
@@ -67,16 +46,9 @@ describe('rebuild', () => {
 
   it('is safe while a projector runs: its batch in flight is not counted twice', async () => {
     await db.pool.query(`TRUNCATE events`);
-    const writer = new ReadModelWriter();
     const errors: unknown[] = [];
-    live = await startSubscription({
-      pool: db.pool,
-      name: PROJECTOR_SUBSCRIPTION,
+    live = await startLiveProjector(db.pool, {
       batchSize: 150,
-      pollIntervalMs: 50,
-      handle: async (events, tx) => {
-        await writer.apply(tx, events);
-      },
       onError: (error) => errors.push(error),
     });
     const history = [

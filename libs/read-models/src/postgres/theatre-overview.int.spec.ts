@@ -1,15 +1,8 @@
-import {
-  PostgresEventStore,
-  startSubscription,
-  type StoredEvent,
-  type Subscription,
-} from '@cm/event-store';
-import { createTestDatabase, type TestDatabase } from '@cm/test-support/database';
+import { PostgresEventStore, type StoredEvent, type Subscription } from '@cm/event-store';
+import { databasePerDescribe, type TestDatabase } from '@cm/test-support/database';
 import { foldTheatreOverview, type TheatreOverview } from '../projections';
 import { reportHistory, VARIED_REPORTS } from '@cm/contracts/testing';
-import { appendHistory } from '../testing';
-import { ReadModelWriter } from './read-model-writer';
-import { PROJECTOR_SUBSCRIPTION } from './rebuild';
+import { appendHistory, startLiveProjector } from '../testing';
 import { loadTheatreOverview } from './theatre-overview.query';
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
@@ -19,25 +12,10 @@ describe('theatre overview: live and as of an instant', () => {
   let db: TestDatabase;
   let live: Subscription | undefined;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  }, 60_000);
-  afterAll(async () => {
-    await live?.stop();
-    await db.drop();
-  }, 120_000);
+  databasePerDescribe((created) => (db = created), { beforeDrop: async () => live?.stop() });
 
   it('folded from the events recorded by an instant equals the live overview taken then', async () => {
-    const writer = new ReadModelWriter();
-    live = await startSubscription({
-      pool: db.pool,
-      name: PROJECTOR_SUBSCRIPTION,
-      batchSize: 250,
-      pollIntervalMs: 50,
-      handle: async (events, tx) => {
-        await writer.apply(tx, events);
-      },
-    });
+    live = await startLiveProjector(db.pool, { batchSize: 250 });
     // Event time from 9 days ago to within hours of now (the reports cover about 88% of
     // `days`, corrections and retractions taking the rest), so the 24 h and 7 d windows
     // hold violations.

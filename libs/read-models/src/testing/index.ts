@@ -2,3 +2,4 @@
 // (@cm/contracts/testing's reportHistory) into the store, and the read models' rows.
 export { appendHistory } from './append-report-history';
 export { dumpReadModels } from './dump-read-models';
+export { startLiveProjector } from './live-projector';
