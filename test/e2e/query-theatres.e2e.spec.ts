@@ -8,12 +8,15 @@ import { AlerterService } from '@cm/alerter';
 import { ProjectorService } from '@cm/projector';
 import type { TestApp } from '@cm/test-support';
 import { httpClient, startTestApp, TEST_KEYS } from '@cm/test-support';
-
-type Client = ReturnType<typeof httpClient>;
-type Item = { reportId: string; occurredAt: string; version: number; [field: string]: any };
+import {
+  fileBatch,
+  readAllPages,
+  REPORT_LISTS as LISTS,
+  type HttpClient as Client,
+  type ListedReport as Item,
+} from '@cm/test-support/report-lists';
 
 const HOUR = 3_600_000;
-const LISTS = ['deployments', 'casualties', 'ceasefire-violations', 'sanction-demands'] as const;
 
 /** (occurredAt, reportId) newest first; report ids compare bytewise, as the API orders them. */
 function isNewestFirst(items: Item[]): boolean {
@@ -44,11 +47,7 @@ describe('theatres, overview and report lists over HTTP (real app, real PostgreS
     );
     return rows[0].n;
   };
-  const file = async (...reports: object[]) => {
-    const response = await ingest('POST', '/v1/reports/batch', { reports });
-    expect(response.status).toBe(200);
-    for (const result of response.body.results) expect(result.status).toBe('created');
-  };
+  const file = (...reports: object[]) => fileBatch(ingest, reports);
   const expectProblem = (
     response: { status: number; headers: Headers; body: any },
     status: number,
@@ -58,22 +57,7 @@ describe('theatres, overview and report lists over HTTP (real app, real PostgreS
     expect(response.body).toMatchObject({ status, title: expect.any(String) });
   };
   /** Every page of a list, following nextCursor. */
-  const readAll = async (path: string, query = '') => {
-    const items: Item[] = [];
-    let cursor: string | null = null;
-    let pages = 0;
-    do {
-      const separator = query || cursor ? '?' : '';
-      const cursorParam: string = cursor ? `cursor=${cursor}` : '';
-      const params = [query, cursorParam].filter(Boolean).join('&');
-      const page = await reader('GET', `${path}${separator}${params}`);
-      expect(page.status).toBe(200);
-      items.push(...page.body.items);
-      cursor = page.body.nextCursor;
-      pages += 1;
-    } while (cursor);
-    return { items, pages };
-  };
+  const readAll = (path: string, query = '') => readAllPages(reader, path, query);
 
   const now = Date.now();
   const iso = (ms: number) => new Date(ms).toISOString();
@@ -380,19 +364,12 @@ describe('theatres, overview and report lists over HTTP (real app, real PostgreS
           writing = false;
         });
 
-        const items: Item[] = [];
-        let cursor: string | null = null;
-        let pages = 0;
-        do {
-          const page = await reader(
-            'GET',
-            `/v1/theatres/${PAGING}/deployments?limit=9${cursor ? `&cursor=${cursor}` : ''}`,
-          );
-          expect(page.status).toBe(200);
-          items.push(...page.body.items);
-          cursor = page.body.nextCursor;
-          pages += 1;
-        } while (cursor);
+        const { items, pages } = await readAllPages(
+          reader,
+          `/v1/theatres/${PAGING}/deployments`,
+          '',
+          9,
+        );
         await writer;
         expect(writing).toBe(false);
         expect(pages).toBeGreaterThan(1);

@@ -10,15 +10,17 @@ import {
 import { ProjectorService } from '@cm/projector';
 import type { TestApp } from '@cm/test-support';
 import { httpClient, startTestApp, TEST_KEYS } from '@cm/test-support';
+import {
+  fileBatch,
+  readAllPages,
+  REPORT_LISTS as LISTS,
+  type HttpClient as Client,
+} from '@cm/test-support/report-lists';
 import { eventually } from '@cm/test-support/eventually';
-
-type Client = ReturnType<typeof httpClient>;
-type Item = { reportId: string; occurredAt: string; version: number; [field: string]: any };
 
 const HOUR = 3_600_000;
 const THEATRE = 'donbas-x';
 const OTHER = 'sahel-y';
-const LISTS = ['deployments', 'casualties', 'ceasefire-violations', 'sanction-demands'] as const;
 
 /** Text a spreadsheet or a careless CSV writer would get wrong. */
 const AWKWARD_SOURCE = 'Ministry of Defence, "daily"\nbriefing';
@@ -161,28 +163,10 @@ describe('search, CSV and GeoJSON exports, series (real app, real PostgreSQL)', 
     if (!subscription) throw new Error('the projector is not running in the test app');
     await subscription.waitUntilCaughtUp(undefined, 30_000);
   };
-  const file = async (reports: object[]) => {
-    const response = await ingest('POST', '/v1/reports/batch', { reports });
-    expect(response.status).toBe(200);
-    for (const result of response.body.results) expect(result.status).toBe('created');
-  };
+  const file = (reports: object[]) => fileBatch(ingest, reports);
   /** Every page of a list, following nextCursor. */
-  const readAll = async (path: string, query = '', limit = 100) => {
-    const items: Item[] = [];
-    let cursor: string | null = null;
-    let pages = 0;
-    do {
-      const params = [query, `limit=${limit}`, cursor ? `cursor=${cursor}` : '']
-        .filter(Boolean)
-        .join('&');
-      const page = await reader('GET', `${path}?${params}`);
-      expect(page.status).toBe(200);
-      items.push(...page.body.items);
-      cursor = page.body.nextCursor;
-      pages += 1;
-    } while (cursor);
-    return { items, pages };
-  };
+  const readAll = (path: string, query = '', limit = 100) =>
+    readAllPages(reader, path, query, limit);
   /** The raw bytes, so the byte order mark is seen (fetch's text() drops it). */
   const download = async (path: string, accept: string) => {
     const response = await fetch(`${testApp.baseUrl}${path}`, {
