@@ -4,9 +4,10 @@ import { ReportRelayService } from '@cm/ingest';
 import { encodeReportMessage, KAFKA_RUNTIME } from '@cm/messaging';
 import type { KafkaRuntime } from '@cm/messaging';
 import { aCasualtyReport } from '@cm/contracts/testing';
-import { KafkaTestBroker } from '@cm/test-support/kafka-broker/kafka-test-broker';
+import type { KafkaTestBroker } from '@cm/test-support/kafka-broker/kafka-test-broker';
+import { startKafkaTestApp, type KafkaTestApp } from '@cm/test-support/kafka-test-app';
 import { hasKcat, itWithKcat, kcatProduce } from '@cm/test-support/kafka-broker/kcat';
-import { httpClient, startTestApp, TEST_KEYS, type TestApp } from '@cm/test-support';
+import { httpClient, TEST_KEYS } from '@cm/test-support';
 import { eventually } from '@cm/test-support/eventually';
 
 /**
@@ -17,16 +18,15 @@ import { eventually } from '@cm/test-support/eventually';
  */
 describe('the monitor on Kafka reading batches kcat compressed', () => {
   let broker: KafkaTestBroker;
-  let app: TestApp;
+  let app: KafkaTestApp;
 
   beforeAll(async () => {
-    broker = await KafkaTestBroker.start({ autoCreateTopics: false });
-    app = await startTestApp({ kafkaBrokers: broker.brokers });
+    app = await startKafkaTestApp();
+    broker = app.broker;
   }, 120_000);
 
   afterAll(async () => {
     await app?.close();
-    await broker?.stop();
     expect(broker?.errors ?? []).toEqual([]);
   }, 120_000);
 

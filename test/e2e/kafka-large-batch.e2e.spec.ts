@@ -1,7 +1,8 @@
 import { ReportRelayService } from '@cm/ingest';
 import { aViolationReport } from '@cm/contracts/testing';
-import { KafkaTestBroker } from '@cm/test-support/kafka-broker/kafka-test-broker';
-import { httpClient, startTestApp, TEST_KEYS, type TestApp } from '@cm/test-support';
+import type { KafkaTestBroker } from '@cm/test-support/kafka-broker/kafka-test-broker';
+import { startKafkaTestApp, type KafkaTestApp } from '@cm/test-support/kafka-test-app';
+import { httpClient, TEST_KEYS } from '@cm/test-support';
 import { eventually } from '@cm/test-support/eventually';
 
 /**
@@ -14,20 +15,18 @@ import { eventually } from '@cm/test-support/eventually';
  */
 describe('the monitor on Kafka with a batch larger than message.max.bytes', () => {
   let broker: KafkaTestBroker;
-  let app: TestApp;
+  let app: KafkaTestApp;
 
   beforeAll(async () => {
-    broker = await KafkaTestBroker.start({ autoCreateTopics: false });
     // Uncompressed, the worst case: the cap must hold without compression's help.
-    app = await startTestApp({
-      kafkaBrokers: broker.brokers,
+    app = await startKafkaTestApp({
       env: { KAFKA_COMPRESSION: 'none', KAFKA_MAX_MESSAGE_BYTES: '500000' },
     });
+    broker = app.broker;
   }, 120_000);
 
   afterAll(async () => {
     await app?.close();
-    await broker?.stop();
     expect(broker?.errors ?? []).toEqual([]);
   }, 120_000);
 

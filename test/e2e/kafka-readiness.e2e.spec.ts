@@ -5,8 +5,8 @@ import { PostgresEventStore } from '@cm/event-store';
 import { KAFKA_RUNTIME, partitionFor } from '@cm/messaging';
 import type { KafkaRuntime, ReportConsumer } from '@cm/messaging';
 import { aCasualtyReport } from '@cm/contracts/testing';
-import { KafkaTestBroker } from '@cm/test-support/kafka-broker/kafka-test-broker';
-import { eventually, httpClient, startTestApp, type TestApp } from '@cm/test-support';
+import { startKafkaTestApp, type KafkaTestApp } from '@cm/test-support/kafka-test-app';
+import { eventually, httpClient } from '@cm/test-support';
 
 jest.setTimeout(180_000);
 
@@ -19,8 +19,7 @@ const PATIENCE = { timeoutMs: 90_000, intervalMs: 100 };
  * them, and show in the per-partition lag gauge and the crash gauge.
  */
 describe('readiness of the Kafka consumer groups', () => {
-  let broker: KafkaTestBroker;
-  let app: TestApp;
+  let app: KafkaTestApp;
   let store: PostgresEventStore;
   let runtime: KafkaRuntime;
   let reports = 0;
@@ -29,11 +28,7 @@ describe('readiness of the Kafka consumer groups', () => {
   const anonymous = () => httpClient(app.baseUrl);
 
   beforeAll(async () => {
-    broker = await KafkaTestBroker.start({ autoCreateTopics: false });
-    app = await startTestApp({
-      kafkaBrokers: broker.brokers,
-      env: { KAFKA_STUCK_AFTER_MS: '300' },
-    });
+    app = await startKafkaTestApp({ env: { KAFKA_STUCK_AFTER_MS: '300' } });
     store = new PostgresEventStore(app.database.pool);
     runtime = app.app.get<KafkaRuntime>(KAFKA_RUNTIME);
     partition = partitionFor(TOPICS.reports, theatre, runtime.partitions(TOPICS.reports));
@@ -41,7 +36,6 @@ describe('readiness of the Kafka consumer groups', () => {
 
   afterAll(async () => {
     await app?.close();
-    await broker?.stop();
   }, 120_000);
 
   async function appendReport(): Promise<void> {

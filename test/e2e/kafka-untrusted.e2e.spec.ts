@@ -10,8 +10,9 @@ import {
 } from '@cm/messaging';
 import type { KafkaRuntime } from '@cm/messaging';
 import { aCasualtyReport } from '@cm/contracts/testing';
-import { KafkaTestBroker } from '@cm/test-support/kafka-broker/kafka-test-broker';
-import { eventually, startTestApp, type TestApp } from '@cm/test-support';
+import type { KafkaTestBroker } from '@cm/test-support/kafka-broker/kafka-test-broker';
+import { startKafkaTestApp, type KafkaTestApp } from '@cm/test-support/kafka-test-app';
+import { eventually } from '@cm/test-support';
 
 jest.setTimeout(180_000);
 
@@ -26,7 +27,7 @@ const PATIENCE = { timeoutMs: 90_000, intervalMs: 100 };
  */
 describe('a forged message on conflict.reports.v1', () => {
   let broker: KafkaTestBroker;
-  let app: TestApp;
+  let app: KafkaTestApp;
   let store: PostgresEventStore;
   let partition: number;
   let partitions: number;
@@ -34,8 +35,8 @@ describe('a forged message on conflict.reports.v1', () => {
   const theatre = 'kivu';
 
   beforeAll(async () => {
-    broker = await KafkaTestBroker.start({ autoCreateTopics: false });
-    app = await startTestApp({ kafkaBrokers: broker.brokers });
+    app = await startKafkaTestApp();
+    broker = app.broker;
     store = new PostgresEventStore(app.database.pool);
     const runtime = app.app.get<KafkaRuntime>(KAFKA_RUNTIME);
     partitions = runtime.partitions(TOPICS.reports);
@@ -44,7 +45,6 @@ describe('a forged message on conflict.reports.v1', () => {
 
   afterAll(async () => {
     await app?.close();
-    await broker?.stop();
   }, 120_000);
 
   async function appendReport(): Promise<{ reportId: string; event: StoredEvent }> {
