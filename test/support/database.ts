@@ -59,7 +59,7 @@ export async function createTestDatabase(
  * what the tests left running on it).
  */
 export function databasePerDescribe(
-  use: (db: TestDatabase) => void | Promise<void>,
+  use: (db: TestDatabase) => unknown,
   options: { migrate?: boolean; beforeDrop?: () => Promise<void> } = {},
 ): void {
   let current: TestDatabase | undefined;
