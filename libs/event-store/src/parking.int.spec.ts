@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
-import { databasePerDescribe, type TestDatabase } from '@cm/test-support/database';
-import { appendNotifierFor } from './append-notifier';
+import type { TestDatabase } from '@cm/test-support/database';
+import { SubscriptionFixture } from '@cm/test-support/subscription-fixture';
 import type { StoredEvent } from './event-store.types';
 import {
   countParkedEvents,
@@ -9,12 +9,11 @@ import {
   requestParkedRetry,
 } from './parking';
 import { TransientError } from '@cm/platform/plumbing';
-import { PostgresEventStore } from './postgres-event-store';
+import type { PostgresEventStore } from './postgres-event-store';
 import {
   loadCheckpoint,
   startSubscription,
   type ParkedNotice,
-  type Subscription,
   type SubscriptionFailureContext,
 } from './subscription';
 import { eventually } from '@cm/test-support/eventually';
@@ -22,7 +21,10 @@ import { eventually } from '@cm/test-support/eventually';
 describe('parking in store subscriptions', () => {
   let db: TestDatabase;
   let store: PostgresEventStore;
-  const running: Subscription[] = [];
+  const fixture = SubscriptionFixture.perDescribe((created, createdStore) => {
+    db = created;
+    store = createdStore;
+  });
 
   /** Appends `count` events of one stream each; `poison` marks the ones the handler refuses. */
   const append = async (name: string, count: number, poisonAt: readonly number[] = []) => {
@@ -38,13 +40,7 @@ describe('parking in store subscriptions', () => {
     return positions;
   };
 
-  const handledPositions = async (name: string) =>
-    (
-      await db.pool.query<{ position: string }>(
-        'SELECT position FROM handled WHERE subscription = $1 ORDER BY position',
-        [name],
-      )
-    ).rows.map((row) => Number(row.position));
+  const handledPositions = (name: string) => fixture.handledPositions(name);
 
   /**
    * Records each of this test's events (its streams start with `name-`) in the batch's
@@ -54,10 +50,7 @@ describe('parking in store subscriptions', () => {
     (name: string, accept: () => boolean = () => false) =>
     async (events: StoredEvent[], tx: PoolClient) => {
       const own = events.filter((event) => event.streamId.startsWith(`${name}-`));
-      await tx.query(
-        'INSERT INTO handled (subscription, position) SELECT $1, unnest($2::bigint[])',
-        [name, own.map((event) => event.position)],
-      );
+      await fixture.record(name, own, tx);
       const poisoned = own.find((event) => (event.data as { poison: boolean }).poison);
       if (poisoned && !accept()) {
         throw Object.assign(new Error(`date/time field value out of range: "0000-01-01"`), {
@@ -65,20 +58,6 @@ describe('parking in store subscriptions', () => {
         });
       }
     };
-
-  databasePerDescribe(
-    async (created) => {
-      db = created;
-      store = new PostgresEventStore(db.pool);
-      await db.pool.query(
-        'CREATE TABLE handled (subscription text NOT NULL, position bigint NOT NULL)',
-      );
-    },
-    { beforeDrop: () => appendNotifierFor(db.pool).flush() },
-  );
-  afterEach(async () => {
-    await Promise.all(running.splice(0).map((subscription) => subscription.stop()));
-  });
 
   it('parks the event the handler keeps failing on, handles the others and moves on', async () => {
     const positions = await append('park', 40, [17]);
@@ -94,7 +73,7 @@ describe('parking in store subscriptions', () => {
       onParked: (notice) => parkedNotices.push(notice),
       onError: (_error, context) => failures.push(context),
     });
-    running.push(subscription);
+    fixture.stopAfterTest(subscription);
     await subscription.waitUntilCaughtUp(positions[positions.length - 1]);
 
     expect(await handledPositions('park')).toEqual(positions.filter((p) => p !== poisoned));
@@ -140,7 +119,7 @@ describe('parking in store subscriptions', () => {
       },
       onError: (_error, context) => failures.push(context),
     });
-    running.push(subscription);
+    fixture.stopAfterTest(subscription);
     await subscription.waitUntilCaughtUp(positions[4]);
     expect(await handledPositions('transient')).toEqual(positions);
     expect(await listParkedEvents(db.pool, 'transient')).toEqual([]);
@@ -161,7 +140,7 @@ describe('parking in store subscriptions', () => {
       onError: () => undefined,
       onRetried: ({ ok }) => retried.push(ok),
     });
-    running.push(subscription);
+    fixture.stopAfterTest(subscription);
     await subscription.waitUntilCaughtUp(positions[5]);
     expect((await listParkedEvents(db.pool, 'retry')).map((row) => row.position)).toEqual([
       positions[2],
@@ -194,7 +173,7 @@ describe('parking in store subscriptions', () => {
       handle: recordUnlessPoisoned('discard'),
       onError: () => undefined,
     });
-    running.push(subscription);
+    fixture.stopAfterTest(subscription);
     await subscription.waitUntilCaughtUp(positions[2]);
     expect(await discardParkedEvent(db.pool, 'discard', positions[1])).toBe(true);
     expect(await discardParkedEvent(db.pool, 'discard', positions[1])).toBe(false);

@@ -1,5 +1,6 @@
 import { Pool, type PoolClient } from 'pg';
-import { databasePerDescribe, type TestDatabase } from '@cm/test-support/database';
+import type { TestDatabase } from '@cm/test-support/database';
+import { SubscriptionFixture } from '@cm/test-support/subscription-fixture';
 import { PostgresAppendListener } from './append-listener';
 import { appendNotifierFor, type AppendListener } from './append-notifier';
 import { START } from './checkpoint';
@@ -19,7 +20,10 @@ describe('subscriptions', () => {
   let db: TestDatabase;
   let store: PostgresEventStore;
   let streamNo = 0;
-  const running: Subscription[] = [];
+  const fixture = SubscriptionFixture.perDescribe((created, createdStore) => {
+    db = created;
+    store = createdStore;
+  });
 
   const appendEvents = async (count: number) => {
     let last = 0;
@@ -35,24 +39,15 @@ describe('subscriptions', () => {
   };
 
   /** Records each handled event in the batch's own transaction. */
-  const record = (name: string) => async (events: StoredEvent[], tx: PoolClient) => {
-    await tx.query('INSERT INTO handled (subscription, position) SELECT $1, unnest($2::bigint[])', [
-      name,
-      events.map((event) => event.position),
-    ]);
-  };
+  const record = (name: string) => (events: StoredEvent[], tx: PoolClient) =>
+    fixture.record(name, events, tx);
 
   const expectEachEventHandledOnce = async (name: string) => {
-    const handled = await db.pool.query<{ position: string }>(
-      'SELECT position FROM handled WHERE subscription = $1 ORDER BY position',
-      [name],
-    );
+    const handled = await fixture.handledPositions(name);
     const stored = await db.pool.query<{ position: string }>(
       'SELECT position FROM events ORDER BY position',
     );
-    expect(handled.rows.map((row) => Number(row.position))).toEqual(
-      stored.rows.map((row) => Number(row.position)),
-    );
+    expect(handled).toEqual(stored.rows.map((row) => Number(row.position)));
   };
 
   const handledCount = async (name: string) =>
@@ -61,25 +56,8 @@ describe('subscriptions', () => {
         .rows[0].n,
     );
 
-  const start = async (options: Parameters<typeof startSubscription>[0]) => {
-    const subscription = await startSubscription(options);
-    running.push(subscription);
-    return subscription;
-  };
-
-  databasePerDescribe(
-    async (created) => {
-      db = created;
-      store = new PostgresEventStore(db.pool);
-      await db.pool.query(
-        'CREATE TABLE handled (subscription text NOT NULL, position bigint NOT NULL)',
-      );
-    },
-    { beforeDrop: () => appendNotifierFor(db.pool).flush() },
-  );
-  afterEach(async () => {
-    await Promise.all(running.splice(0).map((subscription) => subscription.stop()));
-  }, 120_000);
+  const start = async (options: Parameters<typeof startSubscription>[0]) =>
+    fixture.stopAfterTest(await startSubscription(options));
 
   it('handles every event exactly once across a failing batch and a stop and restart', async () => {
     const head = await appendEvents(300);
