@@ -1,13 +1,12 @@
 import { demoOptions, runDemo } from '../../scripts/demo/demo';
 import {
-  AppProcesses,
   buildApps,
-  distributedEnv,
+  startDistributedTestbed,
   type AppProcess,
   type BuiltApps,
+  type DistributedTestbed,
 } from '@cm/test-support/app-process';
-import { KafkaTestBroker } from '@cm/test-support/kafka-broker/kafka-test-broker';
-import { createTestDatabase, TEST_KEYS, type TestDatabase } from '@cm/test-support';
+import { TEST_KEYS } from '@cm/test-support';
 
 jest.setTimeout(240_000);
 
@@ -18,9 +17,7 @@ jest.setTimeout(240_000);
  */
 describe('the demo against split services (ingest, projector, alerter, query processes)', () => {
   let built: BuiltApps | undefined;
-  let processes: AppProcesses | undefined;
-  let broker: KafkaTestBroker | undefined;
-  let database: TestDatabase | undefined;
+  let testbed: DistributedTestbed | undefined;
   let ingest: AppProcess;
   let projector: AppProcess;
   let alerter: AppProcess;
@@ -28,18 +25,12 @@ describe('the demo against split services (ingest, projector, alerter, query pro
 
   beforeAll(async () => {
     built = buildApps();
-    processes = new AppProcesses(built);
-    broker = await KafkaTestBroker.start({ autoCreateTopics: false });
-    database = await createTestDatabase();
-    ({ ingest, projector, alerter, query } = await processes.startDistributed(
-      distributedEnv(database.url, broker.brokers),
-    ));
+    testbed = await startDistributedTestbed(built);
+    ({ ingest, projector, alerter, query } = await testbed.processes.startDistributed(testbed.env));
   }, 240_000);
 
   afterAll(async () => {
-    await processes?.killAll();
-    await broker?.stop();
-    await database?.drop();
+    await testbed?.stop();
     built?.remove();
   }, 120_000);
 
@@ -59,7 +50,7 @@ describe('the demo against split services (ingest, projector, alerter, query pro
     try {
       await runDemo(options, (text) => printed.push(text));
     } catch (error) {
-      throw new Error(`${String(error)}\n${printed.join('\n')}\n${processes!.outputs()}`, {
+      throw new Error(`${String(error)}\n${printed.join('\n')}\n${testbed!.processes.outputs()}`, {
         cause: error,
       });
     }
@@ -70,7 +61,7 @@ describe('the demo against split services (ingest, projector, alerter, query pro
     expect(output).not.toContain('does not serve');
     expect(output).toMatch(/^Overview of tarn-valley at /m);
     expect(output).toMatch(/Alerts \(7\)/);
-    expect(broker!.errors).toEqual([]);
+    expect(testbed!.broker.errors).toEqual([]);
 
     // What the demo did before it had a query URL: read where it filed, from ingest, which
     // serves no overview, alerts or backtest.

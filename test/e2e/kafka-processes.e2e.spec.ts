@@ -13,21 +13,16 @@ import { sendScenario } from '../../scripts/demo/demo-session';
 import { MonitorClient } from '../../scripts/demo/monitor-client';
 import { tarnValleyScenario, type Scenario } from '../../scripts/demo/tarn-valley.scenario';
 import {
-  AppProcesses,
   buildApps,
-  distributedEnv,
+  startDistributedTestbed,
   type AppProcess,
+  type AppProcesses,
   type BuiltApps,
+  type DistributedTestbed,
 } from '@cm/test-support/app-process';
-import { KafkaTestBroker } from '@cm/test-support/kafka-broker/kafka-test-broker';
+import type { KafkaTestBroker } from '@cm/test-support/kafka-broker/kafka-test-broker';
 import { kafkaFor } from '@cm/test-support/kafka-broker/kafka-test-clients';
-import {
-  createTestDatabase,
-  httpClient,
-  startTestApp,
-  TEST_KEYS,
-  type TestDatabase,
-} from '@cm/test-support';
+import { httpClient, startTestApp, TEST_KEYS, type TestDatabase } from '@cm/test-support';
 import { eventually as polled, type EventuallyOptions } from '@cm/test-support/eventually';
 
 /** Polls until `condition` holds; two minutes unless said otherwise (processes start slowly). */
@@ -387,20 +382,15 @@ describe('the distributed mode as separate processes (ingest, projector, alerter
     let ingest: AppProcess;
     let query: AppProcess;
 
+    let testbed: DistributedTestbed | undefined;
+
     beforeAll(async () => {
-      processes = new AppProcesses(built!);
-      broker = await KafkaTestBroker.start({ autoCreateTopics: false });
-      database = await createTestDatabase();
-      ({ ingest, query } = await processes.startDistributed(
-        distributedEnv(database.url, broker.brokers),
-      ));
+      testbed = await startDistributedTestbed(built!);
+      ({ processes, broker, database } = testbed);
+      ({ ingest, query } = await processes.startDistributed(testbed.env));
     }, 120_000);
 
-    afterAll(async () => {
-      await processes?.killAll();
-      await broker?.stop();
-      await database?.drop();
-    }, 120_000);
+    afterAll(() => testbed?.stop(), 120_000);
 
     it('read models and alerts equal the embedded monitor, every alert change on conflict.alerts.v1', async () => {
       const tally = await sendScenario(
@@ -463,18 +453,16 @@ describe('the distributed mode as separate processes (ingest, projector, alerter
     let broker: KafkaTestBroker;
     let database: TestDatabase;
     let admin: Admin | undefined;
+    let testbed: DistributedTestbed | undefined;
 
     beforeAll(async () => {
-      processes = new AppProcesses(built!);
-      broker = await KafkaTestBroker.start({ autoCreateTopics: false });
-      database = await createTestDatabase();
+      testbed = await startDistributedTestbed(built!);
+      ({ processes, broker, database } = testbed);
     }, 120_000);
 
     afterAll(async () => {
-      await processes?.killAll();
       await admin?.disconnect();
-      await broker?.stop();
-      await database?.drop();
+      await testbed?.stop();
     }, 120_000);
 
     /** Group `alerter` once Stable: each member's pid (from its client id) and partitions. */
@@ -495,7 +483,7 @@ describe('the distributed mode as separate processes (ingest, projector, alerter
     }
 
     it('rebalances to the survivor and raises every alert exactly once, as a backtest does', async () => {
-      const env = distributedEnv(database.url, broker.brokers);
+      const { env } = testbed!;
       const [ingest, query, first] = await Promise.all([
         processes.start('ingest', env),
         processes.start('query', env),

@@ -3,6 +3,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createTestDatabase, type TestDatabase } from './database';
+import { KafkaTestBroker } from './kafka-broker/kafka-test-broker';
 import { TEST_KEYS } from './test-app';
 
 const root = resolve(__dirname, '../..');
@@ -43,10 +45,7 @@ export const TEST_API_KEYS = [
 ].join(',');
 
 /** What a process of the distributed mode needs: its database, the brokers, the test keys. */
-export function distributedEnv(
-  databaseUrl: string,
-  brokers: readonly string[],
-): Record<string, string> {
+function distributedEnv(databaseUrl: string, brokers: readonly string[]): Record<string, string> {
   return { DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers.join(','), API_KEYS: TEST_API_KEYS };
 }
 
@@ -167,4 +166,42 @@ export class AppProcesses {
       ),
     );
   }
+}
+
+/** What the distributed mode's processes run on in a test; stop() tears all of it down. */
+export interface DistributedTestbed {
+  readonly processes: AppProcesses;
+  /** A Kafka test broker in this process that creates no topic by itself. */
+  readonly broker: KafkaTestBroker;
+  readonly database: TestDatabase;
+  /** distributedEnv() of this database and broker. */
+  readonly env: Record<string, string>;
+  /** Kills every process started, stops the broker, drops the database. */
+  stop(): Promise<void>;
+}
+
+export async function startDistributedTestbed(built: BuiltApps): Promise<DistributedTestbed> {
+  const broker = await KafkaTestBroker.start({ autoCreateTopics: false });
+  let database: TestDatabase;
+  try {
+    database = await createTestDatabase();
+  } catch (error) {
+    await broker.stop();
+    throw error;
+  }
+  const processes = new AppProcesses(built);
+  return {
+    processes,
+    broker,
+    database,
+    env: distributedEnv(database.url, broker.brokers),
+    stop: async () => {
+      try {
+        await processes.killAll();
+        await broker.stop();
+      } finally {
+        await database.drop();
+      }
+    },
+  };
 }
