@@ -59,6 +59,20 @@ describe('readiness of the Kafka consumer groups', () => {
     return { status, code: body?.code, detail: body?.detail };
   }
 
+  /** Polls /health/ready until it answers with `code`; returns that answer. */
+  async function readinessNaming(code: string): Promise<Awaited<ReturnType<typeof ready>>> {
+    let answer: Awaited<ReturnType<typeof ready>> = { status: 0 };
+    await eventually(
+      `readiness names ${code}`,
+      async () => {
+        answer = await ready();
+        return answer.code === code;
+      },
+      PATIENCE,
+    );
+    return answer;
+  }
+
   function memberOf(group: string): ReportConsumer {
     const member = runtime.consumers.watched().find((consumer) => consumer.groupId === group);
     if (!member) throw new Error(`no member of ${group} is watched`);
@@ -93,15 +107,7 @@ describe('readiness of the Kafka consumer groups', () => {
       );
       expect(rowCount).toBe(1);
       await appendReport();
-      let answer: Awaited<ReturnType<typeof ready>> = { status: 0 };
-      await eventually(
-        'readiness names the stuck partition',
-        async () => {
-          answer = await ready();
-          return answer.code === 'KAFKA.PARTITION_STUCK';
-        },
-        PATIENCE,
-      );
+      const answer = await readinessNaming('KAFKA.PARTITION_STUCK');
       expect(answer.status).toBe(503);
       expect(answer.detail).toContain(`consumer group projector: ${TOPICS.reports}[${partition}]`);
       expect(
@@ -132,15 +138,7 @@ describe('readiness of the Kafka consumer groups', () => {
       eachBatch: () => Promise.reject(new KafkaJSNonRetriableError('the alerter is broken')),
     });
     await appendReport();
-    let answer: Awaited<ReturnType<typeof ready>> = { status: 0 };
-    await eventually(
-      'readiness names the crashed consumer',
-      async () => {
-        answer = await ready();
-        return answer.code === 'KAFKA.CONSUMER_CRASHED';
-      },
-      PATIENCE,
-    );
+    const answer = await readinessNaming('KAFKA.CONSUMER_CRASHED');
     expect(answer.status).toBe(503);
     expect(answer.detail).toMatch(/consumer group alerter .*crashed.*not restarting/);
     expect(await gauge('cm_kafka_consumer_crashed', 'group="alerter"')).toBe(1);
