@@ -5,7 +5,7 @@ import {
   aViolationReport,
 } from '@cm/contracts/testing';
 import type { TestApp } from '@cm/test-support';
-import { httpClient, startTestApp, TEST_KEYS } from '@cm/test-support';
+import { expectProblem, httpClient, startTestApp, TEST_KEYS } from '@cm/test-support';
 
 describe('ingest over HTTP (real app, real PostgreSQL)', () => {
   let testApp: TestApp;
@@ -18,19 +18,6 @@ describe('ingest over HTTP (real app, real PostgreSQL)', () => {
       'SELECT count(*) AS n FROM events',
     );
     return Number(rows[0].n);
-  };
-  const expectProblem = (
-    response: { status: number; headers: Headers; body: any },
-    status: number,
-  ) => {
-    expect(response.status).toBe(status);
-    expect(response.headers.get('content-type')).toContain('application/problem+json');
-    expect(response.body).toMatchObject({
-      status,
-      title: expect.any(String),
-      type: expect.any(String),
-    });
-    expect(JSON.stringify(response.body)).not.toMatch(/at .*\.(ts|js):\d+/);
   };
 
   beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { aDeploymentReport, aViolationReport } from '@cm/contracts/testing';
 import type { TestApp } from '@cm/test-support';
-import { httpClient, startTestApp, TEST_KEYS } from '@cm/test-support';
+import { expectProblem, httpClient, startTestApp, TEST_KEYS } from '@cm/test-support';
 
 type Client = ReturnType<typeof httpClient>;
 
@@ -19,15 +19,6 @@ describe('GET /v1/events (real app, real PostgreSQL)', () => {
   let testApp: TestApp;
   let ingest: Client;
   let reader: Client;
-
-  const expectProblem = (
-    response: { status: number; headers: Headers; body: any },
-    status: number,
-  ) => {
-    expect(response.status).toBe(status);
-    expect(response.headers.get('content-type')).toContain('application/problem+json');
-    expect(response.body).toMatchObject({ status, title: expect.any(String) });
-  };
 
   /**
    * Committed events after `position` in the store's read order. An empty page is not the end

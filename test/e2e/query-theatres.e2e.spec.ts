@@ -7,7 +7,7 @@ import {
 import { AlerterService } from '@cm/alerter';
 import { ProjectorService } from '@cm/projector';
 import type { TestApp } from '@cm/test-support';
-import { httpClient, startTestApp, TEST_KEYS } from '@cm/test-support';
+import { expectProblem, httpClient, startTestApp, TEST_KEYS } from '@cm/test-support';
 import {
   fileBatch,
   readAllPages,
@@ -48,14 +48,6 @@ describe('theatres, overview and report lists over HTTP (real app, real PostgreS
     return rows[0].n;
   };
   const file = (...reports: object[]) => fileBatch(ingest, reports);
-  const expectProblem = (
-    response: { status: number; headers: Headers; body: any },
-    status: number,
-  ) => {
-    expect(response.status).toBe(status);
-    expect(response.headers.get('content-type')).toContain('application/problem+json');
-    expect(response.body).toMatchObject({ status, title: expect.any(String) });
-  };
   /** Every page of a list, following nextCursor. */
   const readAll = (path: string, query = '') => readAllPages(reader, path, query);
 

@@ -131,3 +131,21 @@ export function httpClient(baseUrl: string, key?: string, options: HttpClientOpt
     return { status: response.status, body: parsed, headers: response.headers, text };
   };
 }
+
+/**
+ * `response` is an RFC 9457 problem of `status` (application/problem+json with its status, a
+ * title and a type), and shows no stack trace.
+ */
+export function expectProblem(
+  response: { status: number; headers: Headers; body: any },
+  status: number,
+): void {
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toContain('application/problem+json');
+  expect(response.body).toMatchObject({
+    status,
+    title: expect.any(String),
+    type: expect.any(String),
+  });
+  expect(JSON.stringify(response.body)).not.toMatch(/at .*\.(ts|js):\d+/);
+}
