@@ -141,11 +141,29 @@ function toPlain(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(toPlain);
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
+    for (const key of sortedKeys(value)) {
       const field = (value as Record<string, unknown>)[key];
       if (field !== null && field !== undefined) out[key] = toPlain(field);
     }
     return out;
   }
   return value;
+}
+
+/**
+ * Object.keys in Array.prototype.sort's order (UTF-16 code units), by insertion: a DTO's
+ * handful of keys sort in a fraction of the time of sort()'s general algorithm.
+ */
+function sortedKeys(value: object): string[] {
+  const keys = Object.keys(value);
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i];
+    let j = i - 1;
+    while (j >= 0 && keys[j] > key) {
+      keys[j + 1] = keys[j];
+      j--;
+    }
+    keys[j + 1] = key;
+  }
+  return keys;
 }
