@@ -314,12 +314,7 @@ export class PostgresEventStore {
     prepared: PreparedEvent[][],
     plan: PlannedItem[],
   ): Promise<Map<number, { first: number; last: number }>> {
-    // The JSON text of the events, written here rather than by one JSON.stringify of copies:
-    // each event's data once, and metadata shared by a batch's events (the same object, as
-    // ingest gives) once.
-    let events = '';
-    let metadataOf: object | undefined;
-    let metadataJson = '';
+    const events: (PreparedEvent & { stream: string; version: number })[] = [];
     const planned = {
       items: [] as number[],
       streams: [] as string[],
@@ -331,19 +326,8 @@ export class PostgresEventStore {
       if (decision.kind !== 'append') return;
       // plan, items and prepared are parallel arrays.
       const item = items[index]!;
-      const stream = JSON.stringify(item.streamId);
       prepared[index]!.forEach((event, i) => {
-        if (event.metadata !== metadataOf) {
-          metadataOf = event.metadata;
-          metadataJson = JSON.stringify(event.metadata);
-        }
-        // Data JSON has no text for (a function) stays out, as in JSON.stringify of the event:
-        // PostgreSQL then refuses the item (data is NOT NULL).
-        const data = JSON.stringify(event.data) as string | undefined;
-        events +=
-          `${events === '' ? '' : ','}{"id":${JSON.stringify(event.id)},"type":${JSON.stringify(event.type)},` +
-          `${data === undefined ? '' : `"data":${data},`}"metadata":${metadataJson},` +
-          `"stream":${stream},"version":${decision.firstVersion + i}}`;
+        events.push({ ...event, stream: item.streamId, version: decision.firstVersion + i });
       });
       planned.items.push(index);
       planned.streams.push(item.streamId);
@@ -356,7 +340,7 @@ export class PostgresEventStore {
       }
     });
     const positions = new Map<number, { first: number; last: number }>();
-    if (events === '') return positions;
+    if (events.length === 0) return positions;
     const { rows } = await this.pool.query<{
       item: number;
       first_position: string;
@@ -365,7 +349,7 @@ export class PostgresEventStore {
       name: 'cm_es_append_batch',
       text: APPEND_BATCH,
       values: [
-        `[${events}]`,
+        JSON.stringify(events),
         planned.items,
         planned.streams,
         planned.first,
