@@ -39,11 +39,36 @@ describe('canonicalJson', () => {
     expect(canonicalJson({ é: 1, z: 2, 'a"b': 3, A: 4 })).toBe('{"A":4,"a\\"b":3,"z":2,"é":1}');
   });
 
+  it('given integer-like keys, then they sort as strings whatever order JavaScript enumerates', () => {
+    expect(canonicalJson({ 9: 'a', 10: 'b', x: { 2: 1, 1: 2 } })).toBe(
+      '{"10":"b","9":"a","x":{"1":2,"2":1}}',
+    );
+  });
+
+  it('given objects that are not plain, then they are written as before', () => {
+    // Boxed primitives and class instances: JSON.stringify would write them otherwise.
+    class Point {
+      constructor(
+        readonly x: number,
+        readonly y: number,
+      ) {}
+    }
+    expect(canonicalJson({ a: new Point(1, 2) })).toBe('{"a":{"x":1,"y":2}}');
+    expect(canonicalJson({ a: Object(1) as object })).toBe('{"a":{}}');
+    expect(canonicalJson({ a: { b: [{ c: new Date(0) }] } })).toBe(
+      '{"a":{"b":[{"c":"1970-01-01T00:00:00.000Z"}]}}',
+    );
+  });
+
   it('given a value JSON cannot represent, then it throws', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     expect(() => canonicalJson(cyclic)).toThrow(TypeError);
     expect(() => canonicalJson({ big: BigInt(1) })).toThrow(TypeError);
+    expect(() => canonicalJson({ list: [BigInt(1)] })).toThrow('canonicalJson: a BigInt');
+    const sortedCycle: Record<string, unknown> = { a: 1 };
+    sortedCycle.b = sortedCycle;
+    expect(() => canonicalJson(sortedCycle)).toThrow('canonicalJson: the value is cyclic');
     expect(() => canonicalJson(undefined)).toThrow(TypeError);
   });
 });

@@ -82,6 +82,38 @@ describe('one unstorable item fails only itself', () => {
     expect(positions).toEqual([...positions].sort((a, b) => a - b));
   });
 
+  it('a batch with data JSON has no text for, and multi-event items: only that item is rejected', async () => {
+    const twoEvents: BatchItem = {
+      ...filing('shape-two', 'ok'),
+      events: [
+        { type: 'report.filed', data: { n: 1 }, metadata: { by: 'a"b\\c' } },
+        { type: 'report.noted', data: null },
+      ],
+    };
+    const outcomes = await store.appendBatch([
+      filing('shape-first', 'ok'),
+      { ...filing('shape-function', 'ok'), events: [{ type: 'x', data: () => 1 }] },
+      twoEvents,
+      filing('shape-last', 'ok'),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([
+      'created',
+      'rejected',
+      'created',
+      'created',
+    ]);
+    expect(outcomes[1]!.status === 'rejected' && outcomes[1]!.error).toEqual(
+      expect.objectContaining({ sqlState: '23502' }),
+    );
+    const two = outcomes[2]!;
+    expect(two.status === 'created' && two.result.lastPosition - two.result.firstPosition).toBe(1);
+    const events = await store.readStream('report-shape-two');
+    expect(events.map((event) => [event.type, event.data, event.metadata])).toEqual([
+      ['report.filed', { n: 1 }, { by: 'a"b\\c' }],
+      ['report.noted', null, {}],
+    ]);
+  });
+
   it('a same-key item after a rejected one shares its fate; versions stay in order', async () => {
     const bad = filing('same-bad', 'a\u0000b');
     const outcomes = await store.appendBatch([

@@ -116,13 +116,15 @@ export class ReportIngestService {
         };
       }
     });
+    // One metadata object for the request's events: the store writes its JSON once.
+    const metadata = metadataFor(provenance);
     const outcomes =
       valid.length === 0
         ? []
         : await this.store.appendBatch(
             valid.map(({ report }) => ({
               streamId: reportStreamId(report.reportId),
-              events: [eventFor(report, provenance)],
+              events: [eventWith(report, metadata)],
               expectedVersion: 'no_stream' as const,
               idempotency: { key: report.reportId, contentHash: contentHash(report) },
             })),
@@ -270,8 +272,12 @@ export interface ReportView {
 }
 
 function eventFor(report: Report, provenance: Provenance): NewEvent {
+  return eventWith(report, metadataFor(provenance));
+}
+
+function eventWith(report: Report, metadata: Record<string, unknown>): NewEvent {
   const event = reportedEventFor(report);
-  return { type: event.type, data: event.data, metadata: metadataFor(provenance) };
+  return { type: event.type, data: event.data, metadata };
 }
 
 /**

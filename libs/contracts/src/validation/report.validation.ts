@@ -57,17 +57,17 @@ export function validateReport(input: unknown, options: ClockOptions): Validatio
   }
   if (errors.length > 0) return invalid(errors);
 
-  const report: Record<string, unknown> = {
-    reportId: input.reportId,
-    type: input.type,
-    theatre: input.theatre,
-    occurredAt: new Date(occurredAt!).toISOString(),
-    occurredPrecision: input.occurredPrecision ?? DEFAULT_OCCURRED_PRECISION,
-    reportedAt: new Date(reportedAt!).toISOString(),
-    source: toPlain(input.source),
-  };
+  // Keys in sorted order at every level (here and in toPlain): canonicalJson, the content
+  // hash's input, is then JSON.stringify itself.
+  const report: Record<string, unknown> = { details: toPlain(input.details) };
   if (input.location != null) report.location = toPlain(input.location);
-  report.details = toPlain(input.details);
+  report.occurredAt = new Date(occurredAt!).toISOString();
+  report.occurredPrecision = input.occurredPrecision ?? DEFAULT_OCCURRED_PRECISION;
+  report.reportId = input.reportId;
+  report.reportedAt = new Date(reportedAt!).toISOString();
+  report.source = toPlain(input.source);
+  report.theatre = input.theatre;
+  report.type = input.type;
   return { ok: true, value: report as unknown as Report };
 }
 
@@ -133,16 +133,37 @@ function invalid<T>(errors: FieldError[]): ValidationResult<T> {
   return { ok: false, errors };
 }
 
-/** A validated JSON value as a fresh plain copy without null or absent optional fields. */
+/**
+ * A validated JSON value as a fresh plain copy without null or absent optional fields, its
+ * objects' keys in sorted order (see canonicalJson).
+ */
 function toPlain(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(toPlain);
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) {
+    for (const key of sortedKeys(value)) {
       const field = (value as Record<string, unknown>)[key];
       if (field !== null && field !== undefined) out[key] = toPlain(field);
     }
     return out;
   }
   return value;
+}
+
+/**
+ * Object.keys in Array.prototype.sort's order (UTF-16 code units), by insertion: a DTO's
+ * handful of keys sort in a fraction of the time of sort()'s general algorithm.
+ */
+function sortedKeys(value: object): string[] {
+  const keys = Object.keys(value);
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i];
+    let j = i - 1;
+    while (j >= 0 && keys[j] > key) {
+      keys[j + 1] = keys[j];
+      j--;
+    }
+    keys[j + 1] = key;
+  }
+  return keys;
 }

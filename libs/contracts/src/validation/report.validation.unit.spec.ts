@@ -4,6 +4,7 @@ import {
   aSanctionDemandReport,
   aViolationReport,
 } from '../testing';
+import { canonicalJson } from '../canonical-json';
 import { LIMITS } from '../report-vocabulary';
 import { validateReport } from './report.validation';
 import type { FieldError } from './validation-result';
@@ -110,6 +111,17 @@ describe('validateReport', () => {
         category: 'artillery',
         quantity: { best: 50 },
       });
+    });
+  });
+
+  describe('key order of the normalised report', () => {
+    it('given each type, then every object has its keys in sorted order (canonicalJson is JSON.stringify)', () => {
+      for (const build of Object.values(builders)) {
+        const result = validate(reverseKeys(build()));
+        expect(result.ok).toBe(true);
+        if (!result.ok) continue;
+        expect(JSON.stringify(result.value)).toBe(canonicalJson(reverseKeys(result.value)));
+      }
     });
   });
 
@@ -569,6 +581,18 @@ function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object') {
     for (const field of Object.values(value)) deepFreeze(field);
     Object.freeze(value);
+  }
+  return value;
+}
+
+function reverseKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(reverseKeys);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value)
+        .reverse()
+        .map(([key, field]) => [key, reverseKeys(field)]),
+    );
   }
   return value;
 }

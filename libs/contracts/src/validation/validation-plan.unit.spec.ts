@@ -14,7 +14,7 @@ import {
 } from '../testing';
 import type { DtoClass } from './nested-fields';
 import { isRecord, nestedFieldOf } from './nested-fields';
-import { checkObject } from './validation-plan';
+import { checkObject, interpretObject } from './validation-plan';
 import type { FieldError } from './validation-result';
 import { joinPath } from './validation-result';
 
@@ -59,9 +59,10 @@ describe('the validation plan against class-validator’s validateSync', () => {
   it('given broken reports, then both reject the same fields with the same messages', () => {
     fc.assert(
       fc.property(brokenReport, (report) => {
-        expect(sorted(planErrors(report, ReportDto))).toEqual(
-          sorted(referenceErrors(report, ReportDto)),
-        );
+        const errors = planErrors(report, ReportDto);
+        expect(sorted(errors)).toEqual(sorted(referenceErrors(report, ReportDto)));
+        // The compiled plan gives the interpreted plan's errors in the same order.
+        expect(errors).toEqual(planErrors(report, ReportDto, undefined, interpretObject));
       }),
       { numRuns: 1500 },
     );
@@ -87,9 +88,9 @@ describe('the validation plan against class-validator’s validateSync', () => {
       });
     fc.assert(
       fc.property(brokenCorrection, ({ type, correction }) => {
-        expect(sorted(planErrors(correction, CorrectionDto, type))).toEqual(
-          sorted(referenceErrors(correction, CorrectionDto, type)),
-        );
+        const errors = planErrors(correction, CorrectionDto, type);
+        expect(sorted(errors)).toEqual(sorted(referenceErrors(correction, CorrectionDto, type)));
+        expect(errors).toEqual(planErrors(correction, CorrectionDto, type, interpretObject));
       }),
       { numRuns: 500 },
     );
@@ -126,12 +127,17 @@ function mutate(root: any, pick: number, kind: string, shared: unknown, key: str
 }
 
 /** Errors of the DTO rules only (the clock rules across fields are not class-validator's). */
-function planErrors(body: any, type: DtoClass, detailsType?: ReportType): FieldError[] {
+function planErrors(
+  body: any,
+  type: DtoClass,
+  detailsType?: ReportType,
+  check: typeof checkObject = checkObject,
+): FieldError[] {
   const errors: FieldError[] = [];
-  checkObject(body, type, '', errors);
+  check(body, type, '', errors);
   const chosen = detailsType ?? (isReportType(body.type) ? body.type : undefined);
   if (chosen !== undefined && isRecord(body.details)) {
-    checkObject(body.details, DETAILS_DTO_BY_TYPE[chosen as ReportType], 'details', errors);
+    check(body.details, DETAILS_DTO_BY_TYPE[chosen as ReportType], 'details', errors);
   }
   return errors;
 }
