@@ -21,6 +21,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - `alert_journal`: the journal with each entry's whole alert, as `alert_changes.alert` held it
  *   before (entries written before are taken whole; the others get their evidence as of their
  *   seq). The stream and the Kafka alert relay read it.
+ * An alert's evidence goes with it (ON DELETE CASCADE; a TRUNCATE of alerts needs CASCADE).
  * `down` writes the whole alerts back into `alert_changes.alert` and `alerts.evidence`.
  */
 export class AlertEvidence1764600000000 implements MigrationInterface {
@@ -29,7 +30,7 @@ export class AlertEvidence1764600000000 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`
       CREATE TABLE alert_evidence (
-        alert_id     uuid NOT NULL,
+        alert_id     uuid NOT NULL REFERENCES alerts (alert_id) ON DELETE CASCADE,
         report_id    text COLLATE "C" NOT NULL,
         type         text NOT NULL,
         occurred_at  text NOT NULL,
