@@ -289,13 +289,14 @@ export async function writeLifecycleSteps(
   const evidence = new EvidenceWrites();
   const entries: string[] = [];
   const lastEvidence = new Map<string, StoredAlert['evidence']>();
+  const views = steps.map((step) => alertView(step.alert));
   steps.forEach((step, index) => {
     const { alertId } = step.alert;
     const previous = lastEvidence.get(alertId) ?? before.get(alertId)?.evidence ?? [];
     const delta = evidenceDelta(previous, step.alert.evidence);
     lastEvidence.set(alertId, step.alert.evidence);
     evidence.record(alertId, base + index + 1, delta);
-    const { evidence: _, ...header } = alertView(step.alert);
+    const { evidence: _evidence, ...header } = views[index];
     entries.push(
       `{"h":${JSON.stringify(header)},"a":${JSON.stringify(delta.added)},` +
         `"r":${JSON.stringify(delta.removed)}}`,
@@ -308,10 +309,10 @@ export async function writeLifecycleSteps(
     `[${entries.join(',')}]`,
   ]);
   await tx.query(`SELECT pg_notify('${ALERTS_CHANNEL}', $1)`, [String(base + steps.length)]);
-  return steps.map((step, index) => ({
+  return views.map((alert, index) => ({
     seq: base + index + 1,
-    change: step.change,
-    alert: alertView(step.alert),
+    change: steps[index].change,
+    alert,
   }));
 }
 
