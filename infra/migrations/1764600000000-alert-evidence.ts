@@ -70,8 +70,12 @@ export class AlertEvidence1764600000000 implements MigrationInterface {
       INSERT INTO alert_evidence (alert_id, report_id, type, occurred_at, t, added_seq)
       SELECT a.alert_id, e.value->>'reportId', e.value->>'type', e.value->>'occurredAt',
         (extract(epoch FROM (e.value->>'occurredAt')::timestamptz) * 1000)::bigint,
-        coalesce((SELECT max(c.seq) FROM alert_changes c WHERE c.alert_id = a.alert_id), 0)
-      FROM alerts a, jsonb_array_elements(a.evidence) AS e
+        coalesce(l.seq, 0)
+      FROM alerts a
+      CROSS JOIN LATERAL jsonb_array_elements(a.evidence) AS e
+      -- One pass over the journal (alert_changes has no index on alert_id).
+      LEFT JOIN (SELECT alert_id, max(seq) AS seq FROM alert_changes GROUP BY alert_id) AS l
+        ON l.alert_id = a.alert_id
       WHERE a.evidence IS NOT NULL`);
     await queryRunner.query(`UPDATE alerts SET evidence = NULL WHERE evidence IS NOT NULL`);
     await queryRunner.query(`
