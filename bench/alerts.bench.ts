@@ -170,7 +170,8 @@ export async function measureAlerterMemory(
     await stopProcess(child);
     const alerts = await pool.query<{ n: string; journal: string; longest: string }>(
       `SELECT count(*)::text AS n, (SELECT count(*) FROM alert_changes)::text AS journal,
-         max(jsonb_array_length(evidence))::text AS longest FROM alerts`,
+         (SELECT max(n) FROM (SELECT count(*) AS n FROM alert_evidence WHERE removed_seq IS NULL
+            GROUP BY alert_id) AS lengths)::text AS longest FROM alerts`,
     );
     const [backtest] = await benchBacktest(databaseUrl, { events });
     const size = `${events.toLocaleString('en-US')} events over 200 theatres`;

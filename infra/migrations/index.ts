@@ -6,6 +6,7 @@ import { Kafka1764300000000 } from './1764300000000-kafka';
 import { ParkedEvents1764400000000 } from './1764400000000-parked-events';
 import { ReportSearch1764413000000 } from './1764413000000-report-search';
 import { AlertActors1764500000000 } from './1764500000000-alert-actors';
+import { AlertEvidence1764600000000 } from './1764600000000-alert-evidence';
 
 /** Every migration, oldest first. A new file is added here, never edited after it lands. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   ParkedEvents1764400000000,
   ReportSearch1764413000000,
   AlertActors1764500000000,
+  AlertEvidence1764600000000,
 ];

@@ -29,7 +29,7 @@ describe('GET /v1/alerts/stream (Server-Sent Events)', () => {
 
   async function journal(after = 0): Promise<{ seq: string; alert: unknown }[]> {
     const { rows } = await app.database.pool.query(
-      'SELECT seq::text AS seq, alert FROM alert_changes WHERE seq > $1 ORDER BY alert_changes.seq',
+      'SELECT seq::text AS seq, alert FROM alert_journal WHERE seq > $1 ORDER BY alert_journal.seq',
       [after],
     );
     return rows;

@@ -303,7 +303,7 @@ async function expectAlertTopicCarriesJournal(
   options: { exactlyOnce: boolean },
 ): Promise<void> {
   const { rows: journal } = await pool.query<{ seq: string; change: string; alert: unknown }>(
-    `SELECT seq::text AS seq, change, alert FROM alert_changes ORDER BY alert_changes.seq`,
+    `SELECT seq::text AS seq, change, alert FROM alert_journal ORDER BY alert_journal.seq`,
   );
   expect(journal.length).toBeGreaterThan(0);
   const records = alertRecords(broker);

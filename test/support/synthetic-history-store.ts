@@ -40,7 +40,12 @@ export async function storedAlerts(pool: Pool): Promise<Alert[]> {
       'windowStart', to_char(window_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
       'windowEnd', to_char(window_end AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
       'raisedAt', to_char(raised_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-      'evidence', evidence) AS alert
+      'evidence', coalesce((
+        SELECT jsonb_agg(jsonb_build_object(
+            'reportId', x.report_id, 'type', x.type, 'occurredAt', x.occurred_at)
+          ORDER BY x.t, x.report_id)
+        FROM alert_evidence x WHERE x.alert_id = alerts.alert_id AND x.removed_seq IS NULL),
+        '[]')) AS alert
     FROM alerts ORDER BY alert_id`);
   return rows.map((row) => row.alert);
 }

@@ -123,11 +123,26 @@ describe('the alerter on alerts with thousands of evidence entries', () => {
 
     // The journal's last entry of each alert is the alert as stored.
     const { rows } = await db.pool.query<{ same: boolean }>(
-      `SELECT bool_and(c.alert->'evidence' = a.evidence AND c.alert->>'summary' = a.summary) AS same
+      `SELECT bool_and(c.alert->'evidence' = s.alert->'evidence'
+                       AND c.alert->>'summary' = a.summary) AS same
        FROM alerts a
-       JOIN LATERAL (SELECT alert FROM alert_changes c WHERE c.alert_id = a.alert_id
-                     ORDER BY c.seq DESC LIMIT 1) c ON true`,
+       JOIN LATERAL (SELECT alert FROM alert_journal c WHERE c.alert_id = a.alert_id
+                     ORDER BY c.seq DESC LIMIT 1) c ON true
+       JOIN jsonb_array_elements($1::jsonb) AS s(alert) ON s.alert->>'alertId' = a.alert_id::text`,
+      [JSON.stringify(await storedAlerts(db.pool))],
     );
     expect(rows[0].same).toBe(true);
+
+    // Each entry journals what changed, not the whole alert: its size is a header and the
+    // evidence it added or removed, whatever its alert holds (thousands of entries here).
+    const sizes = await db.pool.query<{ evidence: number; changed: number; bytes: number }>(
+      `SELECT jsonb_array_length(j.alert->'evidence') AS evidence,
+         jsonb_array_length(c.evidence_added) + jsonb_array_length(c.evidence_removed) AS changed,
+         pg_column_size(c.*) AS bytes
+       FROM alert_changes c JOIN alert_journal j USING (seq)`,
+    );
+    expect(Math.max(...sizes.rows.map((row) => row.evidence))).toBeGreaterThan(1000);
+    const overhead = sizes.rows.map((row) => row.bytes - 200 * row.changed);
+    expect(Math.max(...overhead)).toBeLessThan(2000);
   });
 });

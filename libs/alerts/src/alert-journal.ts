@@ -7,7 +7,12 @@ import type { AlertChangeKind, AlertView } from './domain/stored-alert';
  */
 export const ALERTS_CHANNEL = 'cm_alerts';
 
-/** One entry of the alert journal (alert_changes): the alert as it stood after the change. */
+/**
+ * One entry of the alert journal: the alert as it stood after the change, whole. The journal
+ * table (alert_changes) holds the change (the alert without its evidence, the evidence added
+ * and removed); the alert_journal view gives each entry its whole alert back, the same JSON
+ * as the table held before (see the alert-evidence migration).
+ */
 export interface JournalEntry {
   /** Handed out under the journal lock, so seq order is commit order. */
   seq: number;
@@ -29,10 +34,10 @@ const COLUMNS = `seq::text AS seq, alert_id::text AS alert_id, theatre, change, 
 
 // ORDER BY the bigint column, qualified: a bare `seq` would order by the text output column
 // ('100' sorts before '99').
-const PAGE_AFTER = `SELECT ${COLUMNS} FROM alert_changes WHERE seq > $1
-  ORDER BY alert_changes.seq LIMIT $2`;
-const THEATRE_PAGE_AFTER = `SELECT ${COLUMNS} FROM alert_changes WHERE theatre = $3 AND seq > $1
-  ORDER BY alert_changes.seq LIMIT $2`;
+const PAGE_AFTER = `SELECT ${COLUMNS} FROM alert_journal WHERE seq > $1
+  ORDER BY alert_journal.seq LIMIT $2`;
+const THEATRE_PAGE_AFTER = `SELECT ${COLUMNS} FROM alert_journal WHERE theatre = $3 AND seq > $1
+  ORDER BY alert_journal.seq LIMIT $2`;
 
 /**
  * The one reader of the alert journal, shared by the alert stream (SSE) and the Kafka alert
@@ -57,7 +62,7 @@ export const alertJournal = {
   /** The entry with this seq, if the journal holds it. */
   async entry(db: Queryable, seq: number): Promise<JournalEntry | undefined> {
     const { rows } = await db.query<JournalRow>(
-      `SELECT ${COLUMNS} FROM alert_changes WHERE seq = $1`,
+      `SELECT ${COLUMNS} FROM alert_journal WHERE seq = $1`,
       [seq],
     );
     return rows.length ? entryOf(rows[0]) : undefined;

@@ -3,18 +3,30 @@ import type { AlertChangeKind, AlertView, StoredAlert } from './domain/stored-al
 import { alertView, isUnresolved } from './domain/stored-alert';
 import type { LifecycleStep, UserAction, UserActionOutcome } from './domain/alert-lifecycle';
 import { applyUserAction } from './domain/alert-lifecycle';
+import { evidenceDelta } from './domain/evidence-delta';
+import type { EvidenceDelta } from './domain/evidence-delta';
 import { ALERTS_CHANNEL, alertJournal } from './alert-journal';
 import { addOpenAlertCounts } from './open-alert-counts';
 
 /** One key for every writer of alert_changes: seq is handed out under it (see the migration). */
 const LOCK_JOURNAL = `SELECT pg_advisory_xact_lock(hashtextextended('cm_alert_changes', 0))`;
 
-const COLUMNS_BEFORE_EVIDENCE = `
+const HEADER_COLUMNS = `
   alert_id::text AS alert_id, rule, theatre, severity, status, summary, window_start, window_end,
-  raised_at`;
-const COLUMNS_AFTER_EVIDENCE = `engine_status, acknowledged_at, acknowledgement_note,
-  resolved_at, resolved_by, resolution_note, updated_at, acknowledged_by_key, resolved_by_key`;
-const ALERT_COLUMNS = `${COLUMNS_BEFORE_EVIDENCE}, evidence, ${COLUMNS_AFTER_EVIDENCE}`;
+  raised_at, engine_status, acknowledged_at, acknowledgement_note, resolved_at, resolved_by,
+  resolution_note, updated_at, acknowledged_by_key, resolved_by_key`;
+
+/**
+ * An alert's current evidence (see the alert-evidence migration), in the engine's order:
+ * occurredAt, then reportId. A subquery per alert, which FOR UPDATE allows.
+ */
+const CURRENT_EVIDENCE = `coalesce((
+  SELECT jsonb_agg(
+      jsonb_build_object('reportId', x.report_id, 'type', x.type, 'occurredAt', x.occurred_at)
+      ORDER BY x.t, x.report_id)
+  FROM alert_evidence x WHERE x.alert_id = alerts.alert_id AND x.removed_seq IS NULL), '[]')`;
+
+const ALERT_COLUMNS = `${HEADER_COLUMNS}, ${CURRENT_EVIDENCE} AS evidence`;
 
 export interface AlertRow {
   alert_id: string;
@@ -98,7 +110,7 @@ export async function lockAlerts(
     return new Map(rows.map((row) => [row.alert_id, storedAlertOf(row)]));
   }
   const { rows } = await tx.query<Omit<AlertRow, 'evidence'>>(
-    `SELECT ${COLUMNS_BEFORE_EVIDENCE}, ${COLUMNS_AFTER_EVIDENCE} FROM alerts
+    `SELECT ${HEADER_COLUMNS} FROM alerts
      WHERE alert_id = ANY($1::uuid[]) ORDER BY alert_id FOR UPDATE`,
     [alertIds],
   );
@@ -106,7 +118,8 @@ export async function lockAlerts(
   const read = new Map<string, StoredAlert['evidence']>();
   if (unknown.length) {
     const evidence = await tx.query<{ alert_id: string; evidence: StoredAlert['evidence'] }>(
-      'SELECT alert_id::text AS alert_id, evidence FROM alerts WHERE alert_id = ANY($1::uuid[])',
+      `SELECT alert_id::text AS alert_id, ${CURRENT_EVIDENCE} AS evidence FROM alerts
+       WHERE alert_id = ANY($1::uuid[])`,
       [unknown.map((row) => row.alert_id)],
     );
     for (const row of evidence.rows) read.set(row.alert_id, row.evidence);
@@ -191,15 +204,15 @@ export async function recordUserAction(
 const UPSERT_ALERTS = `
 INSERT INTO alerts (
   alert_id, rule, theatre, severity, status, summary, window_start, window_end, raised_at,
-  evidence, engine_status, acknowledged_at, acknowledgement_note, resolved_at, resolved_by,
+  engine_status, acknowledged_at, acknowledgement_note, resolved_at, resolved_by,
   resolution_note, updated_at, acknowledged_by_key, resolved_by_key)
 SELECT r.alert_id, r.rule, r.theatre, r.severity, r.status, r.summary, r.window_start,
-  r.window_end, r.raised_at, r.evidence, r.engine_status, r.acknowledged_at,
+  r.window_end, r.raised_at, r.engine_status, r.acknowledged_at,
   r.acknowledgement_note, r.resolved_at, r.resolved_by, r.resolution_note, r.updated_at,
   r.acknowledged_by_key, r.resolved_by_key
 FROM jsonb_to_recordset($1::jsonb) AS r(
   alert_id uuid, rule text, theatre text, severity text, status text, summary text,
-  window_start timestamptz, window_end timestamptz, raised_at timestamptz, evidence jsonb,
+  window_start timestamptz, window_end timestamptz, raised_at timestamptz,
   engine_status text, acknowledged_at timestamptz, acknowledgement_note text,
   resolved_at timestamptz, resolved_by text, resolution_note text, updated_at timestamptz,
   acknowledged_by_key text, resolved_by_key text)
@@ -207,18 +220,32 @@ ON CONFLICT (alert_id) DO UPDATE SET
   rule = excluded.rule, theatre = excluded.theatre, severity = excluded.severity,
   status = excluded.status, summary = excluded.summary, window_start = excluded.window_start,
   window_end = excluded.window_end, raised_at = excluded.raised_at,
-  evidence = excluded.evidence, engine_status = excluded.engine_status,
+  engine_status = excluded.engine_status,
   acknowledged_at = excluded.acknowledged_at,
   acknowledgement_note = excluded.acknowledgement_note, resolved_at = excluded.resolved_at,
   resolved_by = excluded.resolved_by, resolution_note = excluded.resolution_note,
   updated_at = excluded.updated_at, acknowledged_by_key = excluded.acknowledged_by_key,
   resolved_by_key = excluded.resolved_by_key`;
 
+/** Entries each of: the alert without its evidence (h), evidence added (a) and removed (r). */
 const APPEND_CHANGES = `
-INSERT INTO alert_changes (seq, alert_id, theatre, change, alert)
-SELECT $1::bigint + c.ordinality, (c.value->>'alertId')::uuid, c.value->>'theatre',
-  ($2::text[])[c.ordinality::int], c.value
+INSERT INTO alert_changes (seq, alert_id, theatre, change, alert, evidence_added, evidence_removed)
+SELECT $1::bigint + c.ordinality, (c.value->'h'->>'alertId')::uuid, c.value->'h'->>'theatre',
+  ($2::text[])[c.ordinality::int], c.value->'h', c.value->'a', c.value->'r'
 FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS c`;
+
+/** Evidence that an earlier transaction added and this one removes (found as current). */
+const REMOVE_EVIDENCE = `
+UPDATE alert_evidence x SET removed_seq = u.seq
+FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::bigint[]) AS u(alert_id, t, report_id, seq)
+WHERE x.alert_id = u.alert_id AND x.t = u.t AND x.report_id = u.report_id
+  AND x.removed_seq IS NULL`;
+
+/** Evidence this transaction adds (removed_seq set when a later step of it removes it). */
+const ADD_EVIDENCE = `
+INSERT INTO alert_evidence (alert_id, report_id, type, occurred_at, t, added_seq, removed_seq)
+SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],
+  $7::bigint[])`;
 
 export interface WrittenChange {
   seq: number;
@@ -230,8 +257,12 @@ export interface WrittenChange {
  * Stores lifecycle steps in the caller's transaction: the alerts' new state, one journal entry
  * per step (several steps of one alert in order), the theatres' open-alert counts, and a
  * NOTIFY for the stream (sent at commit).
- * `before` holds the stored alerts as they were (locked by lockAlerts), for the counts.
- * The journal lock is taken last and held to commit, so seq order is commit order.
+ * `before` holds the stored alerts as they were (locked by lockAlerts): their evidence is what
+ * the steps' evidence is compared with, and their status is what the counts move from.
+ * A journal entry holds the alert without its evidence and the evidence the step added and
+ * removed; alert_evidence holds each piece of evidence once, with the seqs of the entries that
+ * added and removed it (see the alert-evidence migration). The journal lock is taken before the
+ * evidence is written (its rows name seqs) and held to commit, so seq order is commit order.
  */
 export async function writeLifecycleSteps(
   tx: Queryable,
@@ -242,10 +273,7 @@ export async function writeLifecycleSteps(
   // An alert may have several steps (raised, then resolved): its row and its count follow the
   // last, the journal gets them all.
   const last = new Map(steps.map((step) => [step.alert.alertId, step.alert]));
-  const json = new EvidenceJson();
-  await tx.query(UPSERT_ALERTS, [
-    `[${[...last.values()].map((alert) => json.of(alertRowJson(alert), alert.evidence)).join(',')}]`,
-  ]);
+  await tx.query(UPSERT_ALERTS, [JSON.stringify([...last.values()].map(alertRowJson))]);
 
   const deltas = new Map<string, number>();
   for (const alert of last.values()) {
@@ -258,11 +286,27 @@ export async function writeLifecycleSteps(
   await tx.query(LOCK_JOURNAL);
   await addOpenAlertCounts(tx, deltas);
   const base = await alertJournal.head(tx);
+  const evidence = new EvidenceWrites();
+  const entries: string[] = [];
+  const lastEvidence = new Map<string, StoredAlert['evidence']>();
   const views = steps.map((step) => alertView(step.alert));
+  steps.forEach((step, index) => {
+    const { alertId } = step.alert;
+    const previous = lastEvidence.get(alertId) ?? before.get(alertId)?.evidence ?? [];
+    const delta = evidenceDelta(previous, step.alert.evidence);
+    lastEvidence.set(alertId, step.alert.evidence);
+    evidence.record(alertId, base + index + 1, delta);
+    const { evidence: _evidence, ...header } = views[index];
+    entries.push(
+      `{"h":${JSON.stringify(header)},"a":${JSON.stringify(delta.added)},` +
+        `"r":${JSON.stringify(delta.removed)}}`,
+    );
+  });
+  await evidence.write(tx);
   await tx.query(APPEND_CHANGES, [
     base,
     steps.map((step) => step.change),
-    `[${views.map(({ evidence, ...view }) => json.of(view, evidence)).join(',')}]`,
+    `[${entries.join(',')}]`,
   ]);
   await tx.query(`SELECT pg_notify('${ALERTS_CHANNEL}', $1)`, [String(base + steps.length)]);
   return views.map((alert, index) => ({
@@ -272,26 +316,79 @@ export async function writeLifecycleSteps(
   }));
 }
 
-/**
- * JSON texts of objects with an evidence list, each list serialized once: an alert's row and its
- * journal entries share one list, which may hold thousands of entries.
- */
-class EvidenceJson {
-  private readonly texts = new Map<StoredAlert['evidence'], string>();
+/** The alert_evidence rows of one transaction's steps, written in two statements. */
+class EvidenceWrites {
+  private readonly removals = {
+    alertIds: [] as string[],
+    ts: [] as number[],
+    reportIds: [] as string[],
+    seqs: [] as number[],
+  };
+  private readonly additions = {
+    alertIds: [] as string[],
+    reportIds: [] as string[],
+    types: [] as string[],
+    occurredAts: [] as string[],
+    ts: [] as number[],
+    addedSeqs: [] as number[],
+    removedSeqs: [] as (number | null)[],
+  };
+  /** Additions of this transaction still current, by alertId and reportId: their index. */
+  private readonly added = new Map<string, number>();
 
-  /** The JSON of `fields` with `evidence` added as its last member. */
-  of(fields: Record<string, unknown>, evidence: StoredAlert['evidence']): string {
-    let text = this.texts.get(evidence);
-    if (text === undefined) {
-      text = JSON.stringify(evidence);
-      this.texts.set(evidence, text);
+  record(alertId: string, seq: number, delta: EvidenceDelta): void {
+    for (const entry of delta.removed) {
+      const key = `${alertId} ${entry.reportId}`;
+      const index = this.added.get(key);
+      if (index !== undefined) {
+        this.additions.removedSeqs[index] = seq;
+        this.added.delete(key);
+      } else {
+        this.removals.alertIds.push(alertId);
+        this.removals.ts.push(Date.parse(entry.occurredAt));
+        this.removals.reportIds.push(entry.reportId);
+        this.removals.seqs.push(seq);
+      }
     }
-    const head = JSON.stringify(fields);
-    return head === '{}' ? `{"evidence":${text}}` : `${head.slice(0, -1)},"evidence":${text}}`;
+    const { additions } = this;
+    for (const entry of delta.added) {
+      this.added.set(`${alertId} ${entry.reportId}`, additions.alertIds.length);
+      additions.alertIds.push(alertId);
+      additions.reportIds.push(entry.reportId);
+      additions.types.push(entry.type);
+      additions.occurredAts.push(entry.occurredAt);
+      additions.ts.push(Date.parse(entry.occurredAt));
+      additions.addedSeqs.push(seq);
+      additions.removedSeqs.push(null);
+    }
+  }
+
+  /** Removals first: a corrected report's new row may have the same t and reportId. */
+  async write(tx: Queryable): Promise<void> {
+    const { removals, additions } = this;
+    if (removals.seqs.length) {
+      await tx.query(REMOVE_EVIDENCE, [
+        removals.alertIds,
+        removals.ts,
+        removals.reportIds,
+        removals.seqs,
+      ]);
+    }
+    if (additions.addedSeqs.length) {
+      await tx.query(ADD_EVIDENCE, [
+        additions.alertIds,
+        additions.reportIds,
+        additions.types,
+        additions.occurredAts,
+        additions.ts,
+        additions.addedSeqs,
+        additions.removedSeqs,
+      ]);
+    }
   }
 }
 
-/** The alert as a row of UPSERT_ALERTS, without its evidence (EvidenceJson adds it). */
+/** The alert as a row of UPSERT_ALERTS (its evidence is in alert_evidence). */
 function alertRowJson(alert: StoredAlert): Record<string, unknown> {
   return {
     alert_id: alert.alertId,

@@ -107,7 +107,7 @@ describe('AlertRelay (test broker, real PostgreSQL)', () => {
       change: string;
       alert: unknown;
     }>(
-      `SELECT seq::text AS seq, alert_id::text AS alert_id, theatre, change, alert FROM alert_changes ORDER BY alert_changes.seq`,
+      `SELECT seq::text AS seq, alert_id::text AS alert_id, theatre, change, alert FROM alert_journal ORDER BY alert_journal.seq`,
     );
     const bySeq = new Map(rows.map((row) => [Number(row.seq), row]));
     for (let partition = 0; partition < h.partitions(TOPICS.alerts); partition++) {

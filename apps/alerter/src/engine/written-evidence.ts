@@ -4,11 +4,12 @@ type Evidence = StoredAlert['evidence'];
 
 /**
  * The evidence the alerter last wrote for its most recently changed alerts, so that the next
- * batch need not read it back from the alerts table (an alert's evidence can hold thousands of
- * entries; the lists are the engine's own, shared, not copies). Only what committed may be in
- * it: the runner empties it whenever its state is not a committed checkpoint's (a failed batch,
- * another process meanwhile, a restore). Users never change evidence, so their actions do not
- * make it stale. Bounded: the least recently written alerts fall out and are read again. The
+ * batch need not read it back from alert_evidence (an alert's evidence can hold thousands of
+ * entries; the lists are the engine's own, shared, not copies), and its difference with the new
+ * list, which is what gets written, is mostly a walk over shared entries. Only what committed
+ * may be in it: the runner empties it whenever its state is not a committed checkpoint's (a
+ * failed batch, another process meanwhile, a restore). Users never change evidence, so their
+ * actions do not make it stale. Bounded: the least recently written alerts fall out and are read again. The
  * lists keep their entries alive after the engine lets an alert go, so the bound is kept small
  * (a batch of 2,000 events changes a few hundred alerts of the synthetic history; 20,000 lists
  * held tens of MB on a million events, and the capped heap ran out).
