@@ -1,8 +1,8 @@
 import { isReportType } from '@cm/contracts';
 import type { Alert } from './alert.types';
 import type { CompiledRuleSet } from './compiled-rules';
-import type { ReportRecord, SlotValue } from './report-record';
-import { compareRecords } from './report-record';
+import type { SlotValue } from './report-record';
+import { compareRecords, makeRecord } from './report-record';
 import { TheatreState } from './theatre-state';
 
 /**
@@ -132,14 +132,8 @@ export function readSnapshot(
       if (!isReportType(type) || values.length !== fields.length) {
         throw new SnapshotMismatchError(`report ${id} in ${theatre.theatre} is malformed`);
       }
-      const record: ReportRecord = {
-        id,
-        type,
-        t,
-        values,
-        patterns: compiled.patterns.matching(type, values),
-      };
-      state.insert(record);
+      const shared = compiled.slots.share(values);
+      state.insert(makeRecord(id, type, t, shared, compiled.patterns.matching(type, shared)));
     }
     theatre.rules.forEach((rule, index) => {
       if (compiled.rules[index]?.rule.id !== rule.rule) {

@@ -7,7 +7,7 @@ import { isDetailsField } from './report-fields';
 import type { EngineEvent, ReportChange, SkipReason } from './report-event';
 import { readReportChange, recordedAtIso } from './report-event';
 import type { ReportRecord, SlotValue } from './report-record';
-import { evidenceEntry } from './report-record';
+import { evidenceEntry, makeRecord } from './report-record';
 import type { ScanResult } from './rule-evaluation';
 import type { Duration, Rule } from './rule.types';
 import type { EngineSnapshot } from './engine-snapshot';
@@ -176,13 +176,13 @@ export class EscalationEngine {
         isDetailsField(path) ? slots.extractOne(corrected, slot) : (old?.values[slot] ?? null),
       );
     }
-    const record: ReportRecord = {
-      id: change.reportId,
-      type: change.type,
-      t: change.t,
+    const record = makeRecord(
+      change.reportId,
+      change.type,
+      change.t,
       values,
-      patterns: patterns.matching(change.type, values),
-    };
+      patterns.matching(change.type, values),
+    );
     return record.patterns.length || this.compiled.keepsUnmatched ? record : undefined;
   }
 
