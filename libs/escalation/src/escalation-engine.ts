@@ -7,7 +7,7 @@ import { isDetailsField } from './report-fields';
 import type { EngineEvent, ReportChange, SkipReason } from './report-event';
 import { readReportChange, recordedAtIso } from './report-event';
 import type { ReportRecord, SlotValue } from './report-record';
-import { evidenceEntry, makeRecord } from './report-record';
+import { evidenceEntry, valueOf } from './report-record';
 import type { ScanResult } from './rule-evaluation';
 import type { Duration, Rule } from './rule.types';
 import type { EngineSnapshot } from './engine-snapshot';
@@ -165,7 +165,7 @@ export class EscalationEngine {
     old: ReportRecord | undefined,
   ): ReportRecord | undefined {
     if (change.kind === 'retracted') return undefined;
-    const { slots, patterns } = this.compiled;
+    const { slots } = this.compiled;
     let values: SlotValue[];
     if (change.kind === 'reported') {
       values = slots.extract(change.report);
@@ -173,16 +173,10 @@ export class EscalationEngine {
       // A correction carries new details and occurredAt; the envelope stays as filed.
       const corrected = { details: change.details };
       values = slots.paths.map((path, slot) =>
-        isDetailsField(path) ? slots.extractOne(corrected, slot) : (old?.values[slot] ?? null),
+        isDetailsField(path) ? slots.extractOne(corrected, slot) : old ? valueOf(old, slot) : null,
       );
     }
-    const record = makeRecord(
-      change.reportId,
-      change.type,
-      change.t,
-      values,
-      patterns.matching(change.type, values),
-    );
+    const record = this.compiled.record(change.reportId, change.type, change.t, values);
     return record.patterns.length || this.compiled.keepsUnmatched ? record : undefined;
   }
 
@@ -376,7 +370,9 @@ function mergeRanges(ranges: number[][]): [number, number][] {
 }
 
 function sameRecord(a: ReportRecord, b: ReportRecord): boolean {
-  if (a.t !== b.t || a.type !== b.type || a.values.length !== b.values.length) return false;
+  // Records of one type share a layout: their values line up.
+  if (a.t !== b.t || a.type !== b.type || a.layout !== b.layout) return false;
+  if (a.values.length !== b.values.length) return false;
   return a.values.every((value, slot) => sameValue(value, b.values[slot]));
 }
 

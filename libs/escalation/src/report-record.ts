@@ -17,8 +17,14 @@ export interface ReportRecord {
   readonly type: ReportType;
   /** occurredAt in epoch milliseconds: event time. */
   readonly t: number;
-  /** By slot (FieldSlots); `true` stands for an object, which only `exists` asks about. */
+  /**
+   * By slot (FieldSlots); `true` stands for an object, which only `exists` asks about. With a
+   * `layout`, only the slots a rule can read on a report of this type, at layout[slot]: read
+   * them with valueOf.
+   */
   readonly values: readonly SlotValue[];
+  /** Per slot, its index in `values`, or -1 when no rule reads it on this type (then null). */
+  readonly layout?: readonly number[];
   /** The indices of the patterns (PatternTable) this version of the report matches. */
   readonly patterns: readonly number[];
   /**
@@ -41,8 +47,46 @@ export function makeRecord(
   t: number,
   values: readonly SlotValue[],
   patterns: readonly number[],
+  layout?: readonly number[],
 ): ReportRecord {
-  return { id, type: CANONICAL_TYPES.get(type) ?? type, t, values, patterns, entry: undefined };
+  return {
+    id,
+    type: CANONICAL_TYPES.get(type) ?? type,
+    t,
+    values,
+    patterns,
+    entry: undefined,
+    layout,
+  };
+}
+
+/** A slot's value in a record. */
+export function valueOf(record: ReportRecord, slot: number): SlotValue {
+  const layout = record.layout;
+  if (layout === undefined) return record.values[slot];
+  const index = layout[slot];
+  return index < 0 ? null : record.values[index];
+}
+
+/** The values a layout keeps of `values` (by slot), in layout order. */
+export function compactValues(
+  values: readonly SlotValue[],
+  layout: readonly number[],
+  width: number,
+): SlotValue[] {
+  // Made at its length: a list grown by push keeps room for more.
+  const kept = new Array<SlotValue>(width);
+  for (let slot = 0; slot < layout.length; slot++) {
+    if (layout[slot] >= 0) kept[layout[slot]] = values[slot];
+  }
+  return kept;
+}
+
+/** A record's values by slot, every slot (null where its layout keeps none). */
+export function allValues(record: ReportRecord, width: number): SlotValue[] {
+  const values = new Array<SlotValue>(width);
+  for (let slot = 0; slot < width; slot++) values[slot] = valueOf(record, slot);
+  return values;
 }
 
 const CANONICAL_TYPES = new Map<string, ReportType>(REPORT_TYPES.map((type) => [type, type]));
@@ -77,6 +121,8 @@ export class FieldSlots {
   readonly paths: string[] = [];
   private readonly byPath = new Map<string, number>();
   private segments: string[][] = [];
+  /** The slots asked for in each `track` under way, for the compiler to learn what reads what. */
+  private readonly tracked: Set<number>[] = [];
   /**
    * Text values as first seen, so that records share one string per distinct value (parties,
    * movements, categories: each parsed event carries its own copies). Bounded: once full, new
@@ -92,7 +138,20 @@ export class FieldSlots {
       this.segments.push(path.split('.'));
       this.byPath.set(path, slot);
     }
+    for (const set of this.tracked) set.add(slot);
     return slot;
+  }
+
+  /** What `build` returns, with the slots it asked for (sorted). */
+  track<T>(build: () => T): { built: T; slots: number[] } {
+    const tracked = new Set<number>();
+    this.tracked.push(tracked);
+    try {
+      const built = build();
+      return { built, slots: [...tracked].sort((a, b) => a - b) };
+    } finally {
+      this.tracked.pop();
+    }
   }
 
   has(path: string): boolean {

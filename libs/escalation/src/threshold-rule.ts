@@ -1,5 +1,5 @@
 import type { FieldSlots, ReportRecord } from './report-record';
-import { advanceTo, firstAtOrAfter, forEachValue } from './report-record';
+import { advanceTo, firstAtOrAfter, forEachValue, valueOf } from './report-record';
 import type { Scalar, ThresholdRule } from './rule.types';
 import { durationMs } from './duration';
 import type { PatternRecords, RuleEvaluator, ScanResult } from './rule-evaluation';
@@ -36,7 +36,7 @@ export function thresholdEvaluator(
       const seen = new Map<Scalar, number>();
 
       const enter = (record: ReportRecord): void => {
-        if (sumSlot >= 0) forEachValue(record.values[sumSlot], (v) => (total += v as number));
+        if (sumSlot >= 0) forEachValue(valueOf(record, sumSlot), (v) => (total += v as number));
         if (distinctSlot >= 0) {
           for (const value of uniqueValues(record, distinctSlot)) {
             seen.set(value, (seen.get(value) ?? 0) + 1);
@@ -44,7 +44,7 @@ export function thresholdEvaluator(
         }
       };
       const leave = (record: ReportRecord): void => {
-        if (sumSlot >= 0) forEachValue(record.values[sumSlot], (v) => (total -= v as number));
+        if (sumSlot >= 0) forEachValue(valueOf(record, sumSlot), (v) => (total -= v as number));
         if (distinctSlot >= 0) {
           for (const value of uniqueValues(record, distinctSlot)) {
             const left = (seen.get(value) ?? 0) - 1;
@@ -88,6 +88,6 @@ export function thresholdEvaluator(
 
 function uniqueValues(record: ReportRecord, slot: number): Set<Scalar> {
   const values = new Set<Scalar>();
-  forEachValue(record.values[slot], (value) => values.add(value));
+  forEachValue(valueOf(record, slot), (value) => values.add(value));
   return values;
 }
