@@ -38,19 +38,24 @@ export function thresholdEvaluator(
       const enter = (record: ReportRecord): void => {
         if (sumSlot >= 0) forEachValue(valueOf(record, sumSlot), (v) => (total += v as number));
         if (distinctSlot >= 0) {
-          for (const value of uniqueValues(record, distinctSlot)) {
-            seen.set(value, (seen.get(value) ?? 0) + 1);
-          }
+          const value = valueOf(record, distinctSlot);
+          if (value === null) return;
+          if (!Array.isArray(value)) seen.set(value, (seen.get(value) ?? 0) + 1);
+          else for (const item of new Set(value)) seen.set(item, (seen.get(item) ?? 0) + 1);
         }
+      };
+      const forget = (value: Scalar): void => {
+        const left = (seen.get(value) ?? 0) - 1;
+        if (left > 0) seen.set(value, left);
+        else seen.delete(value);
       };
       const leave = (record: ReportRecord): void => {
         if (sumSlot >= 0) forEachValue(valueOf(record, sumSlot), (v) => (total -= v as number));
         if (distinctSlot >= 0) {
-          for (const value of uniqueValues(record, distinctSlot)) {
-            const left = (seen.get(value) ?? 0) - 1;
-            if (left > 0) seen.set(value, left);
-            else seen.delete(value);
-          }
+          const value = valueOf(record, distinctSlot);
+          if (value === null) return;
+          if (!Array.isArray(value)) forget(value);
+          else for (const item of new Set(value)) forget(item);
         }
       };
 
@@ -84,10 +89,4 @@ export function thresholdEvaluator(
       return result;
     },
   };
-}
-
-function uniqueValues(record: ReportRecord, slot: number): Set<Scalar> {
-  const values = new Set<Scalar>();
-  forEachValue(valueOf(record, slot), (value) => values.add(value));
-  return values;
 }
