@@ -151,7 +151,9 @@ export class CompiledRuleSet {
 
   /** Whether a record matters to a rule: it matches one of the rule's patterns. */
   touches(rule: CompiledRule, record: ReportRecord): boolean {
-    return rule.evaluator.patterns.some((pattern) => record.patterns.includes(pattern));
+    for (const pattern of rule.evaluator.patterns)
+      if (record.patterns.includes(pattern)) return true;
+    return false;
   }
 
   /** Aggregates for a rule's summary, to keep beside an alert across its updates. */

@@ -230,7 +230,10 @@ export class EscalationEngine {
     raisedAt: string,
   ): AlertChange[] {
     const { lookback, lookahead } = rule.evaluator;
-    const ranges = mergeRanges(times.map((t) => [t - lookahead, t + lookback]));
+    const ranges: [number, number][] =
+      times.length === 1
+        ? [[times[0] - lookahead, times[0] + lookback]]
+        : mergeRanges(times.map((t) => [t - lookahead, t + lookback]));
     const ruleAlerts = state.rules[rule.index];
     const changes: AlertChange[] = [];
 
@@ -239,7 +242,7 @@ export class EscalationEngine {
     const resolved = new Set<TrackedAlert>();
     for (const tracked of ruleAlerts.alerts) {
       const { coverFrom, coverTo } = tracked;
-      if (!ranges.some(([low, high]) => low <= coverTo && coverFrom <= high)) continue;
+      if (!overlapsAny(ranges, coverFrom, coverTo)) continue;
       const scan = rule.evaluator.scan(state, coverFrom, coverTo, true);
       if (scan.firings.length) {
         touched.set(tracked, scan);
@@ -356,6 +359,11 @@ function describe(cause: Cause): string {
     cause.kind
   ];
   return `${cause.reportId} ${verb}${cause.reason ? ` (${cause.reason})` : ''}`;
+}
+
+function overlapsAny(ranges: readonly [number, number][], from: number, to: number): boolean {
+  for (const [low, high] of ranges) if (low <= to && from <= high) return true;
+  return false;
 }
 
 function mergeRanges(ranges: number[][]): [number, number][] {
