@@ -1,5 +1,5 @@
 import type { FieldSlots, ReportRecord } from './report-record';
-import { firstAfter, firstAtOrAfter } from './report-record';
+import { firstAfter, firstAtOrAfter, valueOf } from './report-record';
 import { sharesValue } from './report-pattern';
 import type { CoOccurrenceRule } from './rule.types';
 import { durationMs } from './duration';
@@ -27,8 +27,8 @@ export function coOccurrenceEvaluator(
   }));
   const related = (a: ReportRecord, b: ReportRecord): boolean =>
     constraints.every((constraint) => {
-      const valueA = a.values[constraint.a];
-      const valueB = b.values[constraint.b];
+      const valueA = valueOf(a, constraint.a);
+      const valueB = valueOf(b, constraint.b);
       if (valueA === null || valueB === null) return false;
       return sharesValue(valueA, valueB) === constraint.same;
     });

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '@cm/contracts';
+import { canonicalJson, REPORT_TYPES } from '@cm/contracts';
+import type { ReportType } from '@cm/contracts';
 import { coOccurrenceEvaluator } from './co-occurrence-rule';
 import { durationMs } from './duration';
 import { isDetailsField } from './report-fields';
 import { PatternTable } from './report-pattern';
-import type { ReportRecord } from './report-record';
-import { FieldSlots } from './report-record';
+import type { ReportRecord, SlotValue } from './report-record';
+import { compactValues, FieldSlots, makeRecord } from './report-record';
 import type { RuleEvaluator, ScanResult } from './rule-evaluation';
 import type { Rule, RuleError } from './rule.types';
 import { parseRules } from './rule.validation';
@@ -39,6 +40,8 @@ export interface CompiledRule {
   readonly summarySlots: readonly number[];
   /** How far behind a firing its alert's evidence can reach: lookback + lookahead + cooldown. */
   readonly horizon: number;
+  /** The slots the rule reads on the records of its patterns (evaluator and summary). */
+  readonly readSlots: readonly number[];
 }
 
 /** Rules turned into evaluators over shared slots and patterns. */
@@ -55,6 +58,9 @@ export class CompiledRuleSet {
    * report is kept, so that a correction can make it match with its envelope intact.
    */
   readonly keepsUnmatched: boolean;
+  /** Per report type, where a record keeps each slot's value (see layoutFor). */
+  private readonly layouts: ReadonlyMap<string, readonly number[]>;
+  private readonly layoutWidths: ReadonlyMap<string, number>;
 
   constructor(rules: readonly Rule[]) {
     // Rules built in code get the same checks and normalisation as rules read from files.
@@ -64,30 +70,72 @@ export class CompiledRuleSet {
     this.fingerprint = createHash('sha256').update(canonicalJson(parsed.rules)).digest('hex');
     this.horizon = Math.max(0, ...this.rules.map((rule) => rule.horizon));
     this.keepsUnmatched = this.slots.paths.some((path) => !isDetailsField(path));
+    this.layouts = new Map(REPORT_TYPES.map((type) => [type, this.layoutFor(type)]));
+    this.layoutWidths = new Map(
+      [...this.layouts].map(([type, layout]) => [type, layout.filter((i) => i >= 0).length]),
+    );
+  }
+
+  /**
+   * The record of a report version: its patterns, and of its values (by slot) only those a
+   * rule can read on a report of its type (see layoutFor).
+   */
+  record(id: string, type: ReportType, t: number, values: readonly SlotValue[]): ReportRecord {
+    const patterns = this.patterns.matching(type, values);
+    const layout = this.layouts.get(type);
+    if (layout === undefined) return makeRecord(id, type, t, values, patterns);
+    const width = this.layoutWidths.get(type) as number;
+    return makeRecord(id, type, t, compactValues(values, layout, width), patterns, layout);
+  }
+
+  /**
+   * Which slots a record of `type` keeps: those read by the patterns a report of that type can
+   * match, and by the rules over those patterns. No other reads a record's values: a record is
+   * only in the lists of patterns it matches, and only the rules over those lists see it. The
+   * engine keeps some 150,000 records on the long synthetic history, each of a type that reads
+   * a few of the rules' fields.
+   */
+  private layoutFor(type: ReportType): number[] {
+    const read = new Set<number>();
+    this.patterns.patterns.forEach((pattern, index) => {
+      if (pattern.types && !pattern.types.has(type)) return;
+      for (const slot of pattern.slots) read.add(slot);
+      for (const rule of this.rules) {
+        if (!rule.evaluator.patterns.includes(index)) continue;
+        for (const slot of rule.readSlots) read.add(slot);
+      }
+    });
+    let next = 0;
+    return this.slots.paths.map((_, slot) => (read.has(slot) ? next++ : -1));
   }
 
   private compile(rule: Rule, index: number): CompiledRule {
-    let evaluator: RuleEvaluator;
-    switch (rule.kind) {
-      case 'threshold':
-        evaluator = thresholdEvaluator(rule, this.patterns.add(rule.match), this.slots);
-        break;
-      case 'spike':
-        evaluator = spikeEvaluator(rule, this.patterns.add(rule.match), this.slots);
-        break;
-      case 'co-occurrence':
-        evaluator = coOccurrenceEvaluator(
-          rule,
-          this.patterns.add(rule.a),
-          this.patterns.add(rule.b),
-          this.slots,
-        );
-        break;
-    }
-    const summary = parseTemplate(rule.summary, rule.kind).parts;
-    const summarySlots: number[] = [];
-    for (const part of summary)
-      if (typeof part !== 'string' && part.path) summarySlots.push(this.slots.slot(part.path));
+    // Every slot the evaluator and the summary ask for is one the rule may read.
+    const { built, slots: readSlots } = this.slots.track(() => {
+      let evaluator: RuleEvaluator;
+      switch (rule.kind) {
+        case 'threshold':
+          evaluator = thresholdEvaluator(rule, this.patterns.add(rule.match), this.slots);
+          break;
+        case 'spike':
+          evaluator = spikeEvaluator(rule, this.patterns.add(rule.match), this.slots);
+          break;
+        case 'co-occurrence':
+          evaluator = coOccurrenceEvaluator(
+            rule,
+            this.patterns.add(rule.a),
+            this.patterns.add(rule.b),
+            this.slots,
+          );
+          break;
+      }
+      const summary = parseTemplate(rule.summary, rule.kind).parts;
+      const summarySlots: number[] = [];
+      for (const part of summary)
+        if (typeof part !== 'string' && part.path) summarySlots.push(this.slots.slot(part.path));
+      return { evaluator, summary, summarySlots };
+    });
+    const { evaluator, summary, summarySlots } = built;
     const cooldown = durationMs(rule.cooldown);
     return {
       rule,
@@ -97,12 +145,15 @@ export class CompiledRuleSet {
       summary,
       summarySlots,
       horizon: evaluator.lookback + evaluator.lookahead + cooldown,
+      readSlots,
     };
   }
 
   /** Whether a record matters to a rule: it matches one of the rule's patterns. */
   touches(rule: CompiledRule, record: ReportRecord): boolean {
-    return rule.evaluator.patterns.some((pattern) => record.patterns.includes(pattern));
+    for (const pattern of rule.evaluator.patterns)
+      if (record.patterns.includes(pattern)) return true;
+    return false;
   }
 
   /** Aggregates for a rule's summary, to keep beside an alert across its updates. */

@@ -1,8 +1,8 @@
 import { isReportType } from '@cm/contracts';
 import type { Alert } from './alert.types';
 import type { CompiledRuleSet } from './compiled-rules';
-import type { ReportRecord, SlotValue } from './report-record';
-import { compareRecords } from './report-record';
+import type { SlotValue } from './report-record';
+import { allValues, compareRecords } from './report-record';
 import { TheatreState } from './theatre-state';
 
 /**
@@ -27,7 +27,11 @@ export interface TheatreSnapshot {
   theatre: string;
   /** The newest occurredAt seen, epoch ms. */
   watermark: number;
-  /** `[reportId, type, occurredAt ms, values by field]`, sorted by occurredAt then id. */
+  /**
+   * `[reportId, type, occurredAt ms, values by field]`, sorted by occurredAt then id. A field
+   * no rule reads on reports of that type is null (the engine does not keep it); snapshots that
+   * hold it anyway (written before) load the same.
+   */
   reports: [string, string, number, SlotValue[]][];
   /** One entry per rule, in rule order. */
   rules: {
@@ -49,8 +53,8 @@ export class SnapshotMismatchError extends Error {
 }
 
 /**
- * Reports' values and alerts are never changed in place by the engine (a change makes new
- * ones), so the snapshot shares them rather than copying a large state: treat it as read-only.
+ * Alerts are never changed in place by the engine (a change makes new ones), so the snapshot
+ * shares them rather than copying a large state: treat it as read-only.
  */
 export function writeSnapshot(
   theatres: ReadonlyMap<string, TheatreState>,
@@ -61,6 +65,7 @@ export function writeSnapshot(
   const names = (
     only ? [...new Set(only)].filter((name) => theatres.has(name)) : [...theatres.keys()]
   ).sort();
+  const width = compiled.slots.paths.length;
   return {
     format: SNAPSHOT_FORMAT,
     version: SNAPSHOT_VERSION,
@@ -78,7 +83,7 @@ export function writeSnapshot(
             record.id,
             record.type,
             record.t,
-            record.values as SlotValue[],
+            allValues(record, width),
           ]),
         rules: compiled.rules.map((rule) => {
           const alerts = state.rules[rule.index];
@@ -132,14 +137,7 @@ export function readSnapshot(
       if (!isReportType(type) || values.length !== fields.length) {
         throw new SnapshotMismatchError(`report ${id} in ${theatre.theatre} is malformed`);
       }
-      const record: ReportRecord = {
-        id,
-        type,
-        t,
-        values,
-        patterns: compiled.patterns.matching(type, values),
-      };
-      state.insert(record);
+      state.insert(compiled.record(id, type, t, compiled.slots.share(values)));
     }
     theatre.rules.forEach((rule, index) => {
       if (compiled.rules[index]?.rule.id !== rule.rule) {

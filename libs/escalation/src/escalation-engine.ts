@@ -7,7 +7,7 @@ import { isDetailsField } from './report-fields';
 import type { EngineEvent, ReportChange, SkipReason } from './report-event';
 import { readReportChange, recordedAtIso } from './report-event';
 import type { ReportRecord, SlotValue } from './report-record';
-import { evidenceEntry } from './report-record';
+import { evidenceEntry, valueOf } from './report-record';
 import type { ScanResult } from './rule-evaluation';
 import type { Duration, Rule } from './rule.types';
 import type { EngineSnapshot } from './engine-snapshot';
@@ -165,7 +165,7 @@ export class EscalationEngine {
     old: ReportRecord | undefined,
   ): ReportRecord | undefined {
     if (change.kind === 'retracted') return undefined;
-    const { slots, patterns } = this.compiled;
+    const { slots } = this.compiled;
     let values: SlotValue[];
     if (change.kind === 'reported') {
       values = slots.extract(change.report);
@@ -173,16 +173,10 @@ export class EscalationEngine {
       // A correction carries new details and occurredAt; the envelope stays as filed.
       const corrected = { details: change.details };
       values = slots.paths.map((path, slot) =>
-        isDetailsField(path) ? slots.extractOne(corrected, slot) : (old?.values[slot] ?? null),
+        isDetailsField(path) ? slots.extractOne(corrected, slot) : old ? valueOf(old, slot) : null,
       );
     }
-    const record: ReportRecord = {
-      id: change.reportId,
-      type: change.type,
-      t: change.t,
-      values,
-      patterns: patterns.matching(change.type, values),
-    };
+    const record = this.compiled.record(change.reportId, change.type, change.t, values);
     return record.patterns.length || this.compiled.keepsUnmatched ? record : undefined;
   }
 
@@ -236,7 +230,10 @@ export class EscalationEngine {
     raisedAt: string,
   ): AlertChange[] {
     const { lookback, lookahead } = rule.evaluator;
-    const ranges = mergeRanges(times.map((t) => [t - lookahead, t + lookback]));
+    const ranges: [number, number][] =
+      times.length === 1
+        ? [[times[0] - lookahead, times[0] + lookback]]
+        : mergeRanges(times.map((t) => [t - lookahead, t + lookback]));
     const ruleAlerts = state.rules[rule.index];
     const changes: AlertChange[] = [];
 
@@ -245,7 +242,7 @@ export class EscalationEngine {
     const resolved = new Set<TrackedAlert>();
     for (const tracked of ruleAlerts.alerts) {
       const { coverFrom, coverTo } = tracked;
-      if (!ranges.some(([low, high]) => low <= coverTo && coverFrom <= high)) continue;
+      if (!overlapsAny(ranges, coverFrom, coverTo)) continue;
       const scan = rule.evaluator.scan(state, coverFrom, coverTo, true);
       if (scan.firings.length) {
         touched.set(tracked, scan);
@@ -364,6 +361,11 @@ function describe(cause: Cause): string {
   return `${cause.reportId} ${verb}${cause.reason ? ` (${cause.reason})` : ''}`;
 }
 
+function overlapsAny(ranges: readonly [number, number][], from: number, to: number): boolean {
+  for (const [low, high] of ranges) if (low <= to && from <= high) return true;
+  return false;
+}
+
 function mergeRanges(ranges: number[][]): [number, number][] {
   const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
   const merged: [number, number][] = [];
@@ -376,7 +378,9 @@ function mergeRanges(ranges: number[][]): [number, number][] {
 }
 
 function sameRecord(a: ReportRecord, b: ReportRecord): boolean {
-  if (a.t !== b.t || a.type !== b.type || a.values.length !== b.values.length) return false;
+  // Records of one type share a layout: their values line up.
+  if (a.t !== b.t || a.type !== b.type || a.layout !== b.layout) return false;
+  if (a.values.length !== b.values.length) return false;
   return a.values.every((value, slot) => sameValue(value, b.values[slot]));
 }
 

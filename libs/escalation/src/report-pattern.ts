@@ -10,6 +10,8 @@ type Test = (values: readonly SlotValue[]) => boolean;
 export interface CompiledPattern {
   readonly key: string;
   readonly types: ReadonlySet<ReportType> | undefined;
+  /** The slots its conditions read. */
+  readonly slots: readonly number[];
   matches(type: ReportType, values: readonly SlotValue[]): boolean;
 }
 
@@ -23,6 +25,7 @@ export class PatternTable {
   private readonly byKey = new Map<string, number>();
   /** Interned match lists: most records share one of a handful. */
   private readonly matchLists = new Map<string, readonly number[]>();
+  private readonly matchMasks = new Map<number, readonly number[]>();
 
   constructor(private readonly slots: FieldSlots) {}
 
@@ -31,7 +34,8 @@ export class PatternTable {
     let index = this.byKey.get(key);
     if (index === undefined) {
       index = this.patterns.length;
-      this.patterns.push(compilePattern(key, pattern, this.slots));
+      const { built, slots } = this.slots.track(() => compilePattern(key, pattern, this.slots));
+      this.patterns.push({ ...built, slots });
       this.byKey.set(key, index);
     }
     return index;
@@ -39,6 +43,23 @@ export class PatternTable {
 
   /** The indices of the patterns a report of `type` with these slot values matches. */
   matching(type: ReportType, values: readonly SlotValue[]): readonly number[] {
+    // Keyed by a bit per pattern while they fit in one number: no list nor text per record.
+    if (this.patterns.length <= 30) {
+      let mask = 0;
+      for (let index = 0; index < this.patterns.length; index++) {
+        if (this.patterns[index].matches(type, values)) mask |= 1 << index;
+      }
+      let interned = this.matchMasks.get(mask);
+      if (!interned) {
+        const matched: number[] = [];
+        for (let index = 0; index < this.patterns.length; index++) {
+          if (mask & (1 << index)) matched.push(index);
+        }
+        interned = Object.freeze(matched);
+        this.matchMasks.set(mask, interned);
+      }
+      return interned;
+    }
     const matched: number[] = [];
     this.patterns.forEach((pattern, index) => {
       if (pattern.matches(type, values)) matched.push(index);
@@ -53,7 +74,11 @@ export class PatternTable {
   }
 }
 
-function compilePattern(key: string, pattern: ReportPattern, slots: FieldSlots): CompiledPattern {
+function compilePattern(
+  key: string,
+  pattern: ReportPattern,
+  slots: FieldSlots,
+): Omit<CompiledPattern, 'slots'> {
   const types = pattern.type ? new Set(pattern.type) : undefined;
   const test = allOf((pattern.where ?? []).map((condition) => compileCondition(condition, slots)));
   return {

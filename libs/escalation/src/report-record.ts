@@ -1,3 +1,4 @@
+import { REPORT_TYPES } from '@cm/contracts';
 import type { ReportType } from '@cm/contracts';
 import type { AlertEvidence } from './alert.types';
 import type { Scalar } from './rule.types';
@@ -16,8 +17,14 @@ export interface ReportRecord {
   readonly type: ReportType;
   /** occurredAt in epoch milliseconds: event time. */
   readonly t: number;
-  /** By slot (FieldSlots); `true` stands for an object, which only `exists` asks about. */
+  /**
+   * By slot (FieldSlots); `true` stands for an object, which only `exists` asks about. With a
+   * `layout`, only the slots a rule can read on a report of this type, at layout[slot]: read
+   * them with valueOf.
+   */
   readonly values: readonly SlotValue[];
+  /** Per slot, its index in `values`, or -1 when no rule reads it on this type (then null). */
+  readonly layout?: readonly number[];
   /** The indices of the patterns (PatternTable) this version of the report matches. */
   readonly patterns: readonly number[];
   /**
@@ -27,6 +34,62 @@ export interface ReportRecord {
    */
   entry?: AlertEvidence;
 }
+
+/**
+ * A record, always built here so that every record has one shape (`entry` included from the
+ * start: added later it would move the record's properties out of the object) and its type is
+ * the shared constant, not the copy each parsed event carries: the engine keeps some 150,000
+ * records on the long synthetic history, and their size is most of its heap.
+ */
+export function makeRecord(
+  id: string,
+  type: ReportType,
+  t: number,
+  values: readonly SlotValue[],
+  patterns: readonly number[],
+  layout?: readonly number[],
+): ReportRecord {
+  return {
+    id,
+    type: CANONICAL_TYPES.get(type) ?? type,
+    t,
+    values,
+    patterns,
+    entry: undefined,
+    layout,
+  };
+}
+
+/** A slot's value in a record. */
+export function valueOf(record: ReportRecord, slot: number): SlotValue {
+  const layout = record.layout;
+  if (layout === undefined) return record.values[slot];
+  const index = layout[slot];
+  return index < 0 ? null : record.values[index];
+}
+
+/** The values a layout keeps of `values` (by slot), in layout order. */
+export function compactValues(
+  values: readonly SlotValue[],
+  layout: readonly number[],
+  width: number,
+): SlotValue[] {
+  // Made at its length: a list grown by push keeps room for more.
+  const kept = new Array<SlotValue>(width);
+  for (let slot = 0; slot < layout.length; slot++) {
+    if (layout[slot] >= 0) kept[layout[slot]] = values[slot];
+  }
+  return kept;
+}
+
+/** A record's values by slot, every slot (null where its layout keeps none). */
+export function allValues(record: ReportRecord, width: number): SlotValue[] {
+  const values = new Array<SlotValue>(width);
+  for (let slot = 0; slot < width; slot++) values[slot] = valueOf(record, slot);
+  return values;
+}
+
+const CANONICAL_TYPES = new Map<string, ReportType>(REPORT_TYPES.map((type) => [type, type]));
 
 export function evidenceEntry(record: ReportRecord): AlertEvidence {
   record.entry ??= Object.freeze({
@@ -58,6 +121,14 @@ export class FieldSlots {
   readonly paths: string[] = [];
   private readonly byPath = new Map<string, number>();
   private segments: string[][] = [];
+  /** The slots asked for in each `track` under way, for the compiler to learn what reads what. */
+  private readonly tracked: Set<number>[] = [];
+  /**
+   * Text values as first seen, so that records share one string per distinct value (parties,
+   * movements, categories: each parsed event carries its own copies). Bounded: once full, new
+   * values are kept as they come.
+   */
+  private readonly texts = new Map<string, string>();
 
   slot(path: string): number {
     let slot = this.byPath.get(path);
@@ -67,7 +138,20 @@ export class FieldSlots {
       this.segments.push(path.split('.'));
       this.byPath.set(path, slot);
     }
+    for (const set of this.tracked) set.add(slot);
     return slot;
+  }
+
+  /** What `build` returns, with the slots it asked for (sorted). */
+  track<T>(build: () => T): { built: T; slots: number[] } {
+    const tracked = new Set<number>();
+    this.tracked.push(tracked);
+    try {
+      const built = build();
+      return { built, slots: [...tracked].sort((a, b) => a - b) };
+    } finally {
+      this.tracked.pop();
+    }
   }
 
   has(path: string): boolean {
@@ -76,25 +160,51 @@ export class FieldSlots {
 
   /** The value of every slot in a report (or report-shaped) object. */
   extract(report: unknown): SlotValue[] {
-    return this.segments.map((segments) => valueAt(report, segments));
+    const values = new Array<SlotValue>(this.segments.length);
+    for (let slot = 0; slot < values.length; slot++) values[slot] = this.extractOne(report, slot);
+    return values;
   }
 
   /** One slot's value. */
   extractOne(report: unknown, slot: number): SlotValue {
-    return valueAt(report, this.segments[slot]);
+    // One scratch list for every extraction (synchronous, never nested): a list is made only
+    // for a value that is several.
+    found.length = 0;
+    collect(report, this.segments[slot], 0);
+    if (found.length === 0) return null;
+    if (found.length === 1) return this.intern(found[0]);
+    return found.map((value) => this.intern(value));
+  }
+
+  /** Values read back (from a snapshot) with their texts shared as extract shares them. */
+  share(values: SlotValue[]): SlotValue[] {
+    for (let slot = 0; slot < values.length; slot++) {
+      const value = values[slot];
+      if (Array.isArray(value)) values[slot] = value.map((item) => this.intern(item));
+      else if (value !== null) values[slot] = this.intern(value);
+    }
+    return values;
+  }
+
+  private intern(value: Scalar): Scalar {
+    if (typeof value !== 'string' || value.length > INTERNED_LENGTH) return value;
+    const known = this.texts.get(value);
+    if (known !== undefined) return known;
+    if (this.texts.size < INTERNED_TEXTS) this.texts.set(value, value);
+    return value;
   }
 }
 
-function valueAt(root: unknown, segments: string[]): SlotValue {
-  const found: Scalar[] = [];
-  collect(root, segments, 0, found);
-  return found.length === 0 ? null : found.length === 1 ? found[0] : found;
-}
+/** Text values longer than this are seldom repeated: they are not interned. */
+const INTERNED_LENGTH = 64;
+const INTERNED_TEXTS = 20_000;
 
-function collect(value: unknown, segments: string[], index: number, found: Scalar[]): void {
+const found: Scalar[] = [];
+
+function collect(value: unknown, segments: string[], index: number): void {
   if (value === null || value === undefined) return;
   if (Array.isArray(value)) {
-    for (const item of value) collect(item, segments, index, found);
+    for (const item of value) collect(item, segments, index);
     return;
   }
   if (index === segments.length) {
@@ -106,7 +216,7 @@ function collect(value: unknown, segments: string[], index: number, found: Scala
   if (typeof value !== 'object') return;
   const key = segments[index];
   if (Object.hasOwn(value, key)) {
-    collect((value as Record<string, unknown>)[key], segments, index + 1, found);
+    collect((value as Record<string, unknown>)[key], segments, index + 1);
   }
 }
 

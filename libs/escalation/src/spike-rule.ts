@@ -1,5 +1,5 @@
 import type { FieldSlots, ReportRecord } from './report-record';
-import { firstAfter, firstAtOrAfter, forEachValue } from './report-record';
+import { firstAfter, firstAtOrAfter, forEachValue, valueOf } from './report-record';
 import type { SpikeRule } from './rule.types';
 import { durationMs } from './duration';
 import type { PatternRecords, RuleEvaluator, ScanResult } from './rule-evaluation';
@@ -24,7 +24,7 @@ export function spikeEvaluator(rule: SpikeRule, pattern: number, slots: FieldSlo
   const measureOf = (record: ReportRecord): number => {
     if (sumSlot < 0) return 1;
     let total = 0;
-    forEachValue(record.values[sumSlot], (v) => (total += v as number));
+    forEachValue(valueOf(record, sumSlot), (v) => (total += v as number));
     return total;
   };
 

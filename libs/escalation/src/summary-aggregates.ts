@@ -1,5 +1,5 @@
 import type { ReportRecord, SlotValue } from './report-record';
-import { compareRecords } from './report-record';
+import { compareRecords, valueOf } from './report-record';
 import type { Scalar } from './rule.types';
 
 /**
@@ -63,11 +63,11 @@ export class EvidenceAggregates {
   }
 
   private enter(record: ReportRecord): void {
-    for (const field of this.fields) field.add(record.values[field.slot], 1);
+    for (const field of this.fields) field.add(valueOf(record, field.slot), 1);
   }
 
   private leave(record: ReportRecord): void {
-    for (const field of this.fields) field.add(record.values[field.slot], -1);
+    for (const field of this.fields) field.add(valueOf(record, field.slot), -1);
   }
 }
 
@@ -123,7 +123,7 @@ export class FieldAggregate {
     if (this.totalExact) return this.total;
     let total = 0;
     for (const record of evidence) {
-      const value = record.values[this.slot];
+      const value = valueOf(record, this.slot);
       if (value === null) continue;
       if (Array.isArray(value)) {
         for (const item of value) if (typeof item === 'number') total += item;

@@ -75,7 +75,7 @@ export function renderTemplate(
   parts: readonly TemplatePart[],
   resolve: (variable: TemplateVariable) => string,
 ): string {
-  let text = '';
-  for (const part of parts) text += typeof part === 'string' ? part : resolve(part);
-  return text;
+  // Joined, not concatenated: a join is one flat string, where `+=` leaves a tree of pieces
+  // (and slices of the texts they came from) that every alert kept as its summary.
+  return parts.map((part) => (typeof part === 'string' ? part : resolve(part))).join('');
 }

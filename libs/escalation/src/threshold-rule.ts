@@ -1,5 +1,5 @@
 import type { FieldSlots, ReportRecord } from './report-record';
-import { advanceTo, firstAtOrAfter, forEachValue } from './report-record';
+import { advanceTo, firstAtOrAfter, forEachValue, valueOf } from './report-record';
 import type { Scalar, ThresholdRule } from './rule.types';
 import { durationMs } from './duration';
 import type { PatternRecords, RuleEvaluator, ScanResult } from './rule-evaluation';
@@ -36,21 +36,26 @@ export function thresholdEvaluator(
       const seen = new Map<Scalar, number>();
 
       const enter = (record: ReportRecord): void => {
-        if (sumSlot >= 0) forEachValue(record.values[sumSlot], (v) => (total += v as number));
+        if (sumSlot >= 0) forEachValue(valueOf(record, sumSlot), (v) => (total += v as number));
         if (distinctSlot >= 0) {
-          for (const value of uniqueValues(record, distinctSlot)) {
-            seen.set(value, (seen.get(value) ?? 0) + 1);
-          }
+          const value = valueOf(record, distinctSlot);
+          if (value === null) return;
+          if (!Array.isArray(value)) seen.set(value, (seen.get(value) ?? 0) + 1);
+          else for (const item of new Set(value)) seen.set(item, (seen.get(item) ?? 0) + 1);
         }
       };
+      const forget = (value: Scalar): void => {
+        const left = (seen.get(value) ?? 0) - 1;
+        if (left > 0) seen.set(value, left);
+        else seen.delete(value);
+      };
       const leave = (record: ReportRecord): void => {
-        if (sumSlot >= 0) forEachValue(record.values[sumSlot], (v) => (total -= v as number));
+        if (sumSlot >= 0) forEachValue(valueOf(record, sumSlot), (v) => (total -= v as number));
         if (distinctSlot >= 0) {
-          for (const value of uniqueValues(record, distinctSlot)) {
-            const left = (seen.get(value) ?? 0) - 1;
-            if (left > 0) seen.set(value, left);
-            else seen.delete(value);
-          }
+          const value = valueOf(record, distinctSlot);
+          if (value === null) return;
+          if (!Array.isArray(value)) forget(value);
+          else for (const item of new Set(value)) forget(item);
         }
       };
 
@@ -84,10 +89,4 @@ export function thresholdEvaluator(
       return result;
     },
   };
-}
-
-function uniqueValues(record: ReportRecord, slot: number): Set<Scalar> {
-  const values = new Set<Scalar>();
-  forEachValue(record.values[slot], (value) => values.add(value));
-  return values;
 }
