@@ -306,4 +306,36 @@ describe('alert evidence stored once, journal of changes', () => {
     expect(last.alert.evidence).toEqual(items);
     expect((await findAlert(db.pool, ALERT))?.evidence).toEqual(items);
   });
+  it('keeps a user action out while the alerter holds the alerts it read, losing neither', async () => {
+    await write([{ change: 'raised', alert: alert(ALERT, [evidence('r-a', 1)]) }]);
+    const alerter = await db.pool.connect();
+    try {
+      await alerter.query('BEGIN');
+      const before = await lockAlerts(alerter, [ALERT]);
+      // A user acknowledges meanwhile: it must wait for the alerter's transaction, then start
+      // from what the alerter wrote (not from the alert as it was before).
+      let acknowledged = false;
+      const user = inTransaction((client) =>
+        recordUserAction(client, ALERT, 'acknowledge', 'seen', '2025-03-02T00:00:00.000Z', 'ops'),
+      ).then((outcome) => {
+        acknowledged = true;
+        return outcome;
+      });
+      await new Promise((done) => setTimeout(done, 300));
+      expect(acknowledged).toBe(false);
+      const grown = alert(ALERT, [evidence('r-a', 1), evidence('r-b', 2)], { summary: 'grown' });
+      await writeLifecycleSteps(alerter, [{ change: 'updated', alert: grown }], before);
+      await alerter.query('COMMIT');
+      expect((await user)?.ok).toBe(true);
+    } finally {
+      alerter.release();
+    }
+    const stored = await findAlert(db.pool, ALERT);
+    expect(stored).toMatchObject({
+      summary: 'grown',
+      status: 'acknowledged',
+      acknowledgement: { note: 'seen', recordedBy: 'ops' },
+    });
+    expect(stored?.evidence.map((item) => item.reportId)).toEqual(['r-a', 'r-b']);
+  });
 });

@@ -92,9 +92,14 @@ export function storedAlertOf(row: AlertRow): StoredAlert {
 export type KnownEvidence = (alertId: string) => StoredAlert['evidence'] | undefined;
 
 /**
- * The alerts with these ids, locked until the transaction ends (FOR UPDATE). With `known`, the
- * evidence of alerts it knows is not read back (an alert's evidence can be thousands of entries,
- * and the alerter wrote it itself): only the others' is.
+ * The alerts with these ids, as of now, with every other writer of alerts kept out until the
+ * transaction ends. The lock is the journal's (every writer takes it, here or in
+ * writeLifecycleSteps, and holds it to commit), taken before the alerts are read: so what is
+ * read is what the writer's steps start from, and no row lock is needed. Row locks (FOR UPDATE)
+ * cost a write per row: 100 ms for the 1,500 alerts of a catch-up batch, a third of the
+ * batch's statement time (docs/BENCHMARKS.md, notes on the alerter's catch-up). With `known`,
+ * the evidence of alerts it knows is not read back (an alert's evidence can be thousands of
+ * entries, and the alerter wrote it itself): only the others' is.
  */
 export async function lockAlerts(
   tx: Queryable,
@@ -102,16 +107,15 @@ export async function lockAlerts(
   known?: KnownEvidence,
 ): Promise<Map<string, StoredAlert>> {
   if (alertIds.length === 0) return new Map();
+  await tx.query(LOCK_JOURNAL);
   if (!known) {
-    const { rows } = await tx.query<AlertRow>(
-      `${ALERT_SELECT} WHERE alert_id = ANY($1::uuid[]) ORDER BY alert_id FOR UPDATE`,
-      [alertIds],
-    );
+    const { rows } = await tx.query<AlertRow>(`${ALERT_SELECT} WHERE alert_id = ANY($1::uuid[])`, [
+      alertIds,
+    ]);
     return new Map(rows.map((row) => [row.alert_id, storedAlertOf(row)]));
   }
   const { rows } = await tx.query<Omit<AlertRow, 'evidence'>>(
-    `SELECT ${HEADER_COLUMNS} FROM alerts
-     WHERE alert_id = ANY($1::uuid[]) ORDER BY alert_id FOR UPDATE`,
+    `SELECT ${HEADER_COLUMNS} FROM alerts WHERE alert_id = ANY($1::uuid[])`,
     [alertIds],
   );
   const unknown = rows.filter((row) => known(row.alert_id) === undefined);
