@@ -35,8 +35,10 @@ export interface Alert {
  * whose evidence, window or summary changed (a note says why when a report was corrected or
  * retracted). `resolved`: the rule no longer holds on the alert's evidence, after a correction,
  * a retraction or a late report; the alert keeps its last evidence and the note says why.
+ * `previous` (with the engine option `withPrevious`): the alert as the engine had it before
+ * the change (its own object, shared: do not change it).
  */
 export type AlertChange =
   | { change: 'raised'; alert: Alert }
-  | { change: 'updated'; alert: Alert; note?: string }
-  | { change: 'resolved'; alert: Alert; note: string };
+  | { change: 'updated'; alert: Alert; note?: string; previous?: Alert }
+  | { change: 'resolved'; alert: Alert; note: string; previous?: Alert };

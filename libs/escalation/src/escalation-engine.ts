@@ -25,6 +25,11 @@ export interface EngineOptions {
   lateness?: Duration;
   /** Told of every event the engine passes over, and why; for the caller's logs and metrics. */
   onSkip?: (event: EngineEvent, reason: SkipReason) => void;
+  /**
+   * Updated and resolved changes carry `previous`, the alert before the change: a writer that
+   * stores alerts as differences (the alerter's evidence) need not read the old one back.
+   */
+  withPrevious?: boolean;
 }
 
 export const DEFAULT_LATENESS: Duration = '30d';
@@ -48,6 +53,7 @@ export class EscalationEngine {
   private readonly compiled: CompiledRuleSet;
   private readonly latenessMs: number;
   private readonly onSkip?: EngineOptions['onSkip'];
+  private readonly withPrevious: boolean;
   private readonly theatres = new Map<string, TheatreState>();
 
   /** @throws RuleSetError when the rules do not validate. */
@@ -58,6 +64,7 @@ export class EscalationEngine {
     if (latenessMs === undefined) throw new TypeError(`lateness is not a duration: ${lateness}`);
     this.latenessMs = latenessMs;
     this.onSkip = options.onSkip;
+    this.withPrevious = options.withPrevious ?? false;
   }
 
   /**
@@ -249,11 +256,13 @@ export class EscalationEngine {
         continue;
       }
       resolved.add(tracked);
-      changes.push({
+      const change: AlertChange = {
         change: 'resolved',
         alert: { ...tracked.alert, status: 'resolved' },
         note: `The evidence no longer meets the rule after report ${describe(cause)}.`,
-      });
+      };
+      if (this.withPrevious) change.previous = tracked.alert;
+      changes.push(change);
     }
     if (resolved.size) {
       ruleAlerts.alerts = ruleAlerts.alerts.filter((tracked) => !resolved.has(tracked));
@@ -314,12 +323,13 @@ export class EscalationEngine {
         continue;
       }
       if (sameAlert(alert, tracked.alert)) continue;
-      tracked.alert = alert;
-      changes.push(
+      const change: AlertChange =
         cause.kind === 'reported'
           ? { change: 'updated', alert }
-          : { change: 'updated', alert, note: `Report ${describe(cause)}; the rule still holds.` },
-      );
+          : { change: 'updated', alert, note: `Report ${describe(cause)}; the rule still holds.` };
+      if (this.withPrevious) change.previous = tracked.alert;
+      tracked.alert = alert;
+      changes.push(change);
     }
     return changes;
   }

@@ -92,6 +92,42 @@ describe('determinism', () => {
   });
 });
 
+describe('withPrevious', () => {
+  it('given withPrevious, then each updated and resolved change carries the alert before it, and the changes are otherwise the same', () => {
+    const events = history(21);
+    const plain = run(defaultRules(), events).changes.flat();
+    const withPrevious = run(
+      defaultRules(),
+      events,
+      new EscalationEngine(defaultRules(), { withPrevious: true }),
+    ).changes.flat();
+    expect(plain.some((change) => 'previous' in change)).toBe(false);
+    const last = new Map<string, Alert>();
+    let checked = 0;
+    for (const change of withPrevious) {
+      if (change.change === 'raised') {
+        expect('previous' in change).toBe(false);
+      } else {
+        expect(change.previous).toBe(last.get(change.alert.alertId));
+        checked++;
+      }
+      // What the engine last handed out for this alert (a resolve hands out a copy).
+      last.set(
+        change.alert.alertId,
+        change.change === 'resolved' ? change.previous! : change.alert,
+      );
+    }
+    expect(checked).toBeGreaterThan(100);
+    expect(
+      json(
+        withPrevious.map(
+          ({ previous: _previous, ...change }: AlertChange & { previous?: Alert }) => change,
+        ),
+      ),
+    ).toBe(json(plain));
+  });
+});
+
 describe('snapshot and restore', () => {
   const rules = defaultRules();
   const events = history(11);
