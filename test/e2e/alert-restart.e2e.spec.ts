@@ -66,7 +66,8 @@ describe('the alerter process killed with SIGKILL mid-backlog', () => {
   it('raises each alert exactly once after a restart, as a backtest of the history does', async () => {
     const head = await appendSyntheticHistory(db.pool, {
       seed: 2024,
-      events: 12_000,
+      // Enough for the second process to handle full batches (ALERTER_BATCH_SIZE, 5,000).
+      events: 20_000,
       theatres: 30,
       days: 400,
     });
@@ -84,12 +85,32 @@ describe('the alerter process killed with SIGKILL mid-backlog', () => {
     expect(killedAt).toBeLessThan(head);
 
     const second = startAlerter(db.url);
+    let metrics = '';
     try {
       await eventually('the whole backlog', async () => (await checkpoint()) >= head, 120_000);
+      const port = /serving http:\/\/[^:]+:(\d+)/.exec(second.output())?.[1];
+      expect(port).toBeDefined();
+      metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     } finally {
       second.child.kill('SIGTERM');
       await exited(second.child);
     }
+    // Catching up, the alerter takes the backlog in batches of up to 5,000 events (not the
+    // subscriptions' default 500): some of the second process's batches hold over 2,000.
+    const bucket = (le: string) =>
+      Number(
+        metrics
+          .split('\n')
+          .find(
+            (line) =>
+              line.startsWith('cm_alerter_batch_events_bucket{') && line.includes(`le="${le}"`),
+          )
+          ?.split(' ')
+          .at(-1),
+      );
+    expect(bucket('+Inf')).toBeGreaterThan(0);
+    expect(bucket('5000')).toBe(bucket('+Inf'));
+    expect(bucket('2000')).toBeLessThan(bucket('+Inf'));
     const rules = await loadRulesDirectory(join(root, 'infra/rules'));
     const expected = contractAlerts(backtest(rules, await readAllEvents(db.pool)));
     expect(expected.length).toBeGreaterThan(30);

@@ -12,6 +12,7 @@ export class AlerterMetrics {
   readonly raised: Counter<'rule' | 'severity'>;
   readonly changes: Counter<'change'>;
   readonly delay: Histogram;
+  readonly batchEvents: Histogram;
 
   constructor(metrics: Metrics, @Inject(ALERTER_EVENTS) source: EventSource) {
     const registers = [metrics.registry];
@@ -38,6 +39,12 @@ export class AlerterMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
+    this.batchEvents = new Histogram({
+      name: 'cm_alerter_batch_events',
+      help: 'Events per batch the alerter handled in one transaction (at most 5,000: live a batch is what arrived since the last, catching up it is full)',
+      buckets: [1, 10, 100, 500, 1000, 2000, 5000],
+      registers,
+    });
     new Gauge({
       name: 'cm_alerter_lag_events',
       help: 'Stored events after the alerter checkpoint (counted up to 1,000,000)',
@@ -60,6 +67,7 @@ export class AlerterMetrics {
     written: readonly WrittenChange[];
   }): void {
     this.events.inc(events.length);
+    this.batchEvents.observe(events.length);
     for (const { change, alert } of written) {
       this.changes.inc({ change });
       if (change === 'raised') this.raised.inc({ rule: alert.rule, severity: alert.severity });

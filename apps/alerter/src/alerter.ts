@@ -1,19 +1,34 @@
-import type { Rule } from '@cm/escalation';
+import type { AlertChange, Rule } from '@cm/escalation';
 import { TOPICS } from '@cm/contracts';
 import { StoreEventSource } from '@cm/event-store';
 import type { EventBatch, EventSource, StoredEvent } from '@cm/event-store';
 import type { Log } from '@cm/platform';
 import type { Pool, PoolClient } from 'pg';
 import { engineSteps, lockAlerts, writeLifecycleSteps } from '@cm/alerts';
-import type { EngineVerdict, LifecycleStep, WrittenChange } from '@cm/alerts';
+import type { EngineVerdict, LifecycleStep, StoredAlert, WrittenChange } from '@cm/alerts';
 import { AlertEngineRunner } from './engine/alert-engine-runner';
-import type { EngineChanges } from './engine/alert-engine-runner';
 
 export const ALERTER_SUBSCRIPTION = 'alerter';
 /** The consumer group of the distributed mode: the same name as the subscription. */
 export const ALERTER_GROUP = ALERTER_SUBSCRIPTION;
 
-const DEFAULT_BATCH_SIZE = 2_000;
+/**
+ * Most events the alerter handles in one transaction. Live, a batch is what arrived since the
+ * last one, so this only matters when catching up: an alert that changes many times within a
+ * batch is written and journaled once (its last state). 500 (the subscriptions' default) gave
+ * 1.22 journal entries per event on the bench's 1,000,000-event history, 5,000 gives 0.31
+ * (docs/BENCHMARKS.md, notes on the alerter's catch-up).
+ */
+export const ALERTER_BATCH_SIZE = 5_000;
+
+/**
+ * Events between two snapshots of the engine. A snapshot rewrites every theatre touched since
+ * the last (on the bench's history all 200, 51 MB of state after a million events), and a
+ * restart replays the events after the last one without writing (the rule engine alone, about
+ * 13,000 events/s on a 2-core machine: 15 s at most). Every 50,000 events, the snapshots were
+ * 12% of a catch-up (docs/BENCHMARKS.md, notes on the alerter's catch-up).
+ */
+export const SNAPSHOT_EVERY = 200_000;
 
 export interface AlerterOptions {
   pool: Pool;
@@ -26,13 +41,11 @@ export interface AlerterOptions {
   /** The default source's subscription and snapshot name (default `alerter`). */
   name?: string;
   /**
-   * Most events handled in one transaction (default 2,000). Live, a batch is what arrived since
-   * the last one; catching up, it is this many, and an alert that changes many times within a
-   * batch is written and journaled once (its last state), so larger batches catch up faster.
+   * Most events handled in one transaction (default ALERTER_BATCH_SIZE).
    */
   batchSize?: number;
   pollIntervalMs?: number;
-  /** Events between engine snapshots (default 50,000: a snapshot rewrites every theatre touched). */
+  /** Events between engine snapshots (default SNAPSHOT_EVERY). */
   snapshotEvery?: number;
   /** Wall clock for updatedAt; alert content takes its times from the events. */
   now?: () => Date;
@@ -68,7 +81,7 @@ export class Alerter {
       new StoreEventSource({
         pool: options.pool,
         name: options.name ?? ALERTER_SUBSCRIPTION,
-        batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+        batchSize: options.batchSize ?? ALERTER_BATCH_SIZE,
         pollIntervalMs: options.pollIntervalMs,
         log: options.log,
       });
@@ -117,7 +130,7 @@ export class Alerter {
         partition === null ? name : `${name}:kafka:${TOPICS.reports}:${partition}`,
         this.options.rules,
         {
-          snapshotEvery: this.options.snapshotEvery ?? 50_000,
+          snapshotEvery: this.options.snapshotEvery ?? SNAPSHOT_EVERY,
           log: this.options.log,
           parkedBy: name,
           ...(partition === null
@@ -141,9 +154,11 @@ export async function recordEngineBatch(
   events: StoredEvent[],
   options: Pick<AlerterOptions, 'now' | 'onBatch'>,
 ): Promise<void> {
-  const verdicts = foldVerdicts(runner.apply(events));
+  const batch = new BatchVerdicts();
+  runner.apply(events, (event, changes) => batch.add(event, changes));
+  const { verdicts, evidenceBefore } = batch;
   const before = await lockAlerts(tx, [...verdicts.keys()], (alertId) =>
-    runner.writtenEvidence.get(alertId),
+    runner.written.has(alertId) ? evidenceBefore.get(alertId) : undefined,
   );
   const now = (options.now?.() ?? new Date()).toISOString();
   const steps: LifecycleStep[] = [];
@@ -153,22 +168,40 @@ export async function recordEngineBatch(
   const written = await writeLifecycleSteps(tx, steps, before);
   await runner.saveIfDue(tx);
   // Kept for the next batch; should this transaction not commit, the next batch finds the
-  // engine off the stored checkpoint and restores it, which empties these.
-  for (const step of steps) runner.writtenEvidence.set(step.alert.alertId, step.alert.evidence);
+  // engine off the stored checkpoint and restores it, which empties these. The engine lets a
+  // resolved alert go: it will not be changed again.
+  for (const step of steps) {
+    if (step.alert.engineStatus === 'resolved') runner.written.delete(step.alert.alertId);
+    else runner.written.add(step.alert.alertId);
+  }
   options.onBatch?.({ events, written });
 }
 
-/** The engine's last word on each alert in a batch, in the order the alerts first changed. */
-export function foldVerdicts(batch: readonly EngineChanges[]): Map<string, EngineVerdict> {
-  const verdicts = new Map<string, EngineVerdict>();
-  for (const { event, changes } of batch) {
+/**
+ * The engine's changes of one batch folded as they come (so an alert's versions superseded
+ * within the batch are garbage at once, not held to the batch's end): the last word on each
+ * alert, in the order the alerts first changed, and each alert's evidence before its first
+ * change, as the engine had it (updated and resolved alerts; a raised one has none).
+ */
+export class BatchVerdicts {
+  readonly verdicts = new Map<string, EngineVerdict>();
+  readonly evidenceBefore = new Map<string, StoredAlert['evidence'] | undefined>();
+
+  add(event: Pick<StoredEvent, 'recordedAt'>, changes: readonly AlertChange[]): void {
     const at = new Date(event.recordedAt).toISOString();
     for (const change of changes) {
+      const { alertId } = change.alert;
       const note = change.change === 'raised' ? undefined : change.note;
-      const previous = verdicts.get(change.alert.alertId);
+      const previous = this.verdicts.get(alertId);
+      if (!previous) {
+        this.evidenceBefore.set(
+          alertId,
+          change.change === 'raised' ? undefined : change.previous?.evidence,
+        );
+      }
       const raised =
         previous?.raised ?? (change.change === 'raised' ? { alert: change.alert, at } : undefined);
-      verdicts.set(change.alert.alertId, {
+      this.verdicts.set(alertId, {
         alert: change.alert,
         at,
         note: note ?? (change.change === 'resolved' ? undefined : previous?.note),
@@ -176,5 +209,4 @@ export function foldVerdicts(batch: readonly EngineChanges[]): Map<string, Engin
       });
     }
   }
-  return verdicts;
 }

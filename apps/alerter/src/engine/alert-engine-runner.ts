@@ -11,12 +11,7 @@ import type { Checkpoint, StoredEvent } from '@cm/event-store';
 import type { Pool } from 'pg';
 import type { Log, Queryable } from '@cm/platform';
 import { readSnapshot, writeSnapshot, writeSnapshotTheatres } from './engine-snapshot-store';
-import { WrittenEvidence } from './written-evidence';
-
-export interface EngineChanges {
-  event: StoredEvent;
-  changes: AlertChange[];
-}
+import { WrittenAlerts } from './written-alerts';
 
 const REPLAY_PAGE = 1000;
 /** No checkpoint's state: isAt() is false for every checkpoint. */
@@ -39,10 +34,11 @@ export class AlertEngineRunner {
   /** The stored theatre rows are not a base to build on: the next snapshot rewrites all. */
   private rewriteAll = true;
   /**
-   * Evidence this runner's batches wrote, valid while the engine is at a committed checkpoint
-   * (emptied by restoreTo and by a failed apply; the caller sets it after writing a batch).
+   * Alerts whose evidence this runner's batches wrote, valid while the engine is at a committed
+   * checkpoint (emptied by restoreTo and by a failed apply; the caller adds to it after writing
+   * a batch).
    */
-  readonly writtenEvidence = new WrittenEvidence();
+  readonly written = new WrittenAlerts();
 
   constructor(
     private readonly pool: Pool,
@@ -65,7 +61,7 @@ export class AlertEngineRunner {
       parkedBy?: string;
     },
   ) {
-    this.engine = new EscalationEngine(rules, options.engine);
+    this.engine = new EscalationEngine(rules, this.engineOptions());
   }
 
   /** Whether the engine's state is that of `checkpoint` (else restoreTo it first). */
@@ -75,16 +71,16 @@ export class AlertEngineRunner {
 
   /** Rebuilds the in-memory state as of `target`, a committed checkpoint of the alerter. */
   async restoreTo(target: Checkpoint): Promise<{ replayed: number; fromSnapshot: boolean }> {
-    this.writtenEvidence.clear();
+    this.written.clear();
     this.dirty.clear();
     this.eventsSinceSnapshot = 0;
     this.rewriteAll = true;
     let from: Checkpoint = START;
-    this.engine = new EscalationEngine(this.rules, this.options.engine);
+    this.engine = new EscalationEngine(this.rules, this.engineOptions());
     const stored = await readSnapshot(this.pool, this.name);
     if (stored && compareCheckpoints(stored.checkpoint, target) <= 0) {
       try {
-        this.engine = EscalationEngine.restore(this.rules, stored.snapshot, this.options.engine);
+        this.engine = EscalationEngine.restore(this.rules, stored.snapshot, this.engineOptions());
         from = stored.checkpoint;
         this.rewriteAll = false;
       } catch (error) {
@@ -129,23 +125,27 @@ export class AlertEngineRunner {
     return { replayed, fromSnapshot: from !== START };
   }
 
-  /** Applies a batch in store order; the caller stores the changes with the checkpoint. */
-  apply(events: readonly StoredEvent[]): EngineChanges[] {
-    const result: EngineChanges[] = [];
+  /**
+   * Applies a batch in store order, telling `onChanges` what each event changed; the caller
+   * stores the changes with the checkpoint.
+   */
+  apply(
+    events: readonly StoredEvent[],
+    onChanges: (event: StoredEvent, changes: AlertChange[]) => void,
+  ): void {
     try {
       for (const event of events) {
         const changes = this.engine.apply(event);
         this.touch(event);
-        if (changes.length) result.push({ event, changes });
+        if (changes.length) onChanges(event, changes);
       }
     } catch (error) {
       // The engine took part of the batch: its state is no checkpoint's, restore before use.
       this.applied = NOWHERE;
-      this.writtenEvidence.clear();
+      this.written.clear();
       throw error;
     }
     if (events.length) this.applied = checkpointOf(events[events.length - 1]);
-    return result;
   }
 
   /**
@@ -169,6 +169,11 @@ export class AlertEngineRunner {
     this.eventsSinceSnapshot = 0;
     this.rewriteAll = false;
     return true;
+  }
+
+  /** Changes carry the alert before them: the store writes evidence as differences. */
+  private engineOptions(): EngineOptions {
+    return { ...this.options.engine, withPrevious: true };
   }
 
   private async parkedPositions(): Promise<Set<number>> {
