@@ -1,5 +1,5 @@
 import { canonicalJson } from './canonical-json';
-import { aSanctionDemandReport } from './testing';
+import { aSanctionDemandReport, reverseKeys } from './testing';
 
 describe('canonicalJson', () => {
   it('given the same content with keys in another order, then the text is the same', () => {
@@ -72,15 +72,3 @@ describe('canonicalJson', () => {
     expect(() => canonicalJson(undefined)).toThrow(TypeError);
   });
 });
-
-function reverseKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(reverseKeys);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value)
-        .reverse()
-        .map(([key, field]) => [key, reverseKeys(field)]),
-    );
-  }
-  return value;
-}

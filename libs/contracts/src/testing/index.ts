@@ -16,3 +16,4 @@ export {
   VARIED_REPORTS,
 } from './report-history';
 export type { HistoryEvent, ReportHistoryOptions } from './report-history';
+export { reverseKeys } from './reverse-keys';

@@ -3,6 +3,7 @@ import {
   aDeploymentReport,
   aSanctionDemandReport,
   aViolationReport,
+  reverseKeys,
 } from '../testing';
 import { canonicalJson } from '../canonical-json';
 import { LIMITS } from '../report-vocabulary';
@@ -581,18 +582,6 @@ function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object') {
     for (const field of Object.values(value)) deepFreeze(field);
     Object.freeze(value);
-  }
-  return value;
-}
-
-function reverseKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(reverseKeys);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value)
-        .reverse()
-        .map(([key, field]) => [key, reverseKeys(field)]),
-    );
   }
   return value;
 }
