@@ -40,8 +40,4 @@ export class WrittenAlerts {
   clear(): void {
     this.ids.clear();
   }
-
-  get size(): number {
-    return this.ids.size;
-  }
 }
