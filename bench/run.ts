@@ -120,7 +120,8 @@ export const benches: Bench[] = [
       'raises a new foreign-reinforcement alert; a GET /v1/alerts/stream client times each probe ' +
       'from just before its POST to its alert event. Memory: 1,000,000 events of the report ' +
       'history of libs/contracts/src/testing (seed 5, 200 theatres, 365 days) appended with appendBatch, ' +
-      'then the built alerter alone (NODE_OPTIONS="--max-old-space-size=192 --max-semi-space-size=4") started on them; ' +
+      'then the built alerter alone (NODE_OPTIONS="--max-old-space-size=192 --max-semi-space-size=4", ' +
+      'MALLOC_ARENA_MAX=2, MALLOC_MMAP_THRESHOLD_=65536) started on them; ' +
       'RSS and peak RSS from /proc once caught up. Catch-up: those events over the time from ' +
       "the alerter's start to its checkpoint reaching the head, against the backtest of the same " +
       'stored history in the same run (bench/backtest.bench.ts: the engine alone, writing nothing).',
