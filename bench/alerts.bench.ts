@@ -22,7 +22,10 @@ const ALERTER_NODE_OPTIONS = '--max-old-space-size=192 --max-semi-space-size=4';
  * 287 MB at the same speed (docs/BENCHMARKS.md, notes on the alerter's catch-up).
  */
 const ALERTER_MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '65536' };
-const ALERTER_ENV_TEXT = `NODE_OPTIONS=${ALERTER_NODE_OPTIONS}, MALLOC_ARENA_MAX=2, MALLOC_MMAP_THRESHOLD_=65536`;
+const ALERTER_ENV_TEXT = [
+  `NODE_OPTIONS=${ALERTER_NODE_OPTIONS}`,
+  ...Object.entries(ALERTER_MALLOC_ENV).map(([name, value]) => `${name}=${value}`),
+].join(', ');
 
 /**
  * Two measurements of the alerter (targets from ARCHITECTURE.md, the latency's tightened by
